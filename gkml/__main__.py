@@ -1,0 +1,5 @@
+import sys
+
+from gkml.cli import main
+
+sys.exit(main())

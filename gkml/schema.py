@@ -1,0 +1,327 @@
+"""The standard report schema: cell catalogue, section titles, fact kinds and the output record.
+
+The cell catalogue is read from ``cells.tsv`` beside this module, a verbatim copy of the
+national template's catalogue (``spec/cells.tsv``).  It is the only list of cell keys in
+the code base: labels, checks, the baseline, the CSV writer and the JSON Schema all
+derive from :data:`CELLS`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+TEMPLATES = ("2021", "2019", "none")
+
+SECTION_TITLES = {
+    1: "总体情况",
+    2: "主动公开政府信息情况",
+    3: "收到和处理政府信息公开申请情况",
+    4: "政府信息公开行政复议、行政诉讼情况",
+    5: "存在的主要问题及改进情况",
+    6: "其他需要报告的事项",
+}
+
+FACT_KINDS = ("active", "request", "interaction", "platform", "training", "money", "share", "other")
+FACT_UNITS = ("人次", "万元", "条", "件", "篇", "个", "次", "名", "元", "%")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One cell of a standard table: ``t3.new.total`` is row ``new``, column ``total`` of table 3."""
+
+    key: str
+    table: int
+    templates: tuple[str, ...]
+    row_zh: str
+    col_zh: str
+    unit: str
+    printed: str  # "always" or "some reports" (小计 rows and the 法人或其他组织 小计 column)
+
+    @property
+    def prefix(self) -> str:
+        return self.key.split(".")[0]
+
+    @property
+    def row(self) -> str:
+        return self.key.split(".")[1]
+
+    @property
+    def col(self) -> str:
+        return self.key.split(".")[2]
+
+    @property
+    def always(self) -> bool:
+        return self.printed == "always"
+
+
+def _load_cells() -> dict[str, Cell]:
+    with open(Path(__file__).with_name("cells.tsv"), encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter="\t"))
+    return {
+        r["key"]: Cell(
+            key=r["key"],
+            table=int(r["table"]),
+            templates=tuple(r["template"].split(",")),
+            row_zh=r["row_zh"],
+            col_zh=r["col_zh"],
+            unit=r["unit"],
+            printed=r["printed"],
+        )
+        for r in rows
+    }
+
+
+CELLS: dict[str, Cell] = _load_cells()
+CELL_KEYS: tuple[str, ...] = tuple(CELLS)
+
+
+def _unique(items) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(items))
+
+
+def rows_of(prefix: str, template: str | None = None, standard_only: bool = False) -> tuple[str, ...]:
+    """Row ids of a table (``t2``, ``t2v19``, ``t3``, ``t4``) in catalogue order."""
+    return _unique(
+        c.row
+        for c in CELLS.values()
+        if c.prefix == prefix
+        and (template is None or template in c.templates)
+        and (not standard_only or c.always)
+    )
+
+
+def cols_of(prefix: str, row: str | None = None, standard_only: bool = False) -> tuple[str, ...]:
+    """Column ids of a table, or of one row of it, in catalogue order."""
+    return _unique(
+        c.col
+        for c in CELLS.values()
+        if c.prefix == prefix and (row is None or c.row == row) and (not standard_only or c.always)
+    )
+
+
+def template_keys(template: str, standard_only: bool = True) -> tuple[str, ...]:
+    """The cell keys a report of ``template`` prints (``standard_only`` drops 小计 variants)."""
+    t2 = "t2" if template == "2021" else "t2v19"
+    return tuple(
+        k
+        for k, c in CELLS.items()
+        if template in c.templates
+        and (c.table != 2 or c.prefix == t2)
+        and (not standard_only or c.always)
+    )
+
+
+# Table 3 structure, derived from the catalogue (the identities in gkml.checks use these).
+T3_APPLICANT_COLS = tuple(c for c in cols_of("t3", standard_only=True) if c != "total")
+T3_OUTCOME_ROWS = {
+    t: tuple(
+        r
+        for r in rows_of("t3", t, standard_only=True)
+        if r not in ("new", "carried_in", "total", "carried_over")
+    )
+    for t in ("2021", "2019")
+}
+T3_SUBTOTAL_ROWS = tuple(r for r in rows_of("t3") if r.endswith("_subtotal"))
+T4_GROUPS = rows_of("t4")
+T4_PARTS = tuple(c for c in cols_of("t4") if c != "total")
+
+
+def row_label(prefix: str, row: str) -> str:
+    """The Chinese label of a row, taken from the catalogue."""
+    for c in CELLS.values():
+        if c.prefix == prefix and c.row == row and not c.row_zh.startswith("(row "):
+            return c.row_zh
+    raise KeyError(f"{prefix}.{row}")
+
+
+# ---------------------------------------------------------------------------
+# The output record (DESIGN.md, "Output contract")
+
+
+@dataclass
+class CellValue:
+    value: float | int | None  # None: printed blank (空, —, /, 无)
+    raw: str
+    start: int | None = None
+    end: int | None = None
+    score: float = 1.0
+    inferred: bool = False
+
+
+@dataclass
+class Fact:
+    text: str
+    value: float | int
+    approx: bool
+    unit: str | None
+    kind: str
+    start: int
+    end: int
+    score: float = 1.0
+
+
+@dataclass
+class Section:
+    no: int
+    title: str
+    start: int
+    end: int
+
+
+@dataclass
+class Check:
+    id: str
+    where: str
+    ok: bool
+    lhs: float | int | None
+    rhs: float | int | None
+    cells: list[str]
+    delta: float | int | None = None
+    severity: str = "error"  # "warning" for X-NARRATIVE
+    note: str | None = None
+
+
+@dataclass
+class Meta:
+    agency: str | None = None
+    year: int | None = None
+    published: str | None = None  # ISO date, or the printed text when it cannot be read as one
+
+
+@dataclass
+class Report:
+    doc_id: str
+    source: str
+    status: str = "ok"  # "ok" | "error"
+    error: str | None = None
+    template: str = "none"
+    meta: Meta = field(default_factory=Meta)
+    sections: list[Section] = field(default_factory=list)
+    cells: dict[str, CellValue] = field(default_factory=dict)
+    facts: list[Fact] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
+    input_kind: str | None = None  # txt | html | pdf | ... (what ingest saw)
+    engine: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Report:
+        return cls(
+            doc_id=d["doc_id"],
+            source=d["source"],
+            status=d.get("status", "ok"),
+            error=d.get("error"),
+            template=d.get("template", "none"),
+            meta=Meta(**(d.get("meta") or {})),
+            sections=[Section(**s) for s in d.get("sections", [])],
+            cells={k: CellValue(**v) for k, v in (d.get("cells") or {}).items()},
+            facts=[Fact(**f) for f in d.get("facts", [])],
+            checks=[Check(**c) for c in d.get("checks", [])],
+            input_kind=d.get("input_kind"),
+            engine=d.get("engine"),
+        )
+
+    @classmethod
+    def from_json(cls, line: str) -> Report:
+        return cls.from_dict(json.loads(line))
+
+    @classmethod
+    def failed(cls, doc_id: str, source: str, error: str, input_kind: str | None = None) -> Report:
+        return cls(doc_id=doc_id, source=source, status="error", error=error, input_kind=input_kind)
+
+
+def json_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of one output line."""
+    number = {"type": ["number", "null"]}
+    span = {"start": {"type": ["integer", "null"]}, "end": {"type": ["integer", "null"]}}
+    cell = {
+        "type": "object",
+        "required": ["value", "raw"],
+        "properties": {
+            "value": number,
+            "raw": {"type": "string"},
+            **span,
+            "score": {"type": "number"},
+            "inferred": {"type": "boolean"},
+        },
+        "additionalProperties": False,
+    }
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "gkml report record",
+        "type": "object",
+        "required": ["doc_id", "source", "status", "error", "template", "meta", "sections", "cells", "facts", "checks"],
+        "properties": {
+            "doc_id": {"type": "string"},
+            "source": {"type": "string"},
+            "status": {"enum": ["ok", "error"]},
+            "error": {"type": ["string", "null"]},
+            "template": {"enum": list(TEMPLATES)},
+            "input_kind": {"type": ["string", "null"]},
+            "engine": {"type": ["string", "null"]},
+            "meta": {
+                "type": "object",
+                "properties": {
+                    "agency": {"type": ["string", "null"]},
+                    "year": {"type": ["integer", "null"]},
+                    "published": {"type": ["string", "null"]},
+                },
+            },
+            "sections": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["no", "title", "start", "end"],
+                    "properties": {"no": {"enum": list(SECTION_TITLES)}, "title": {"type": "string"}, **span},
+                },
+            },
+            "cells": {
+                "type": "object",
+                "propertyNames": {"enum": list(CELL_KEYS)},
+                "additionalProperties": cell,
+            },
+            "facts": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["text", "value", "approx", "unit", "kind", "start", "end"],
+                    "properties": {
+                        "text": {"type": "string"},
+                        "value": {"type": "number"},
+                        "approx": {"type": "boolean"},
+                        "unit": {"enum": [*FACT_UNITS, None]},
+                        "kind": {"enum": list(FACT_KINDS)},
+                        **span,
+                        "score": {"type": "number"},
+                    },
+                },
+            },
+            "checks": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["id", "where", "ok", "lhs", "rhs", "cells"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "where": {"type": "string"},
+                        "ok": {"type": "boolean"},
+                        "lhs": number,
+                        "rhs": number,
+                        "delta": number,
+                        "cells": {"type": "array", "items": {"enum": list(CELL_KEYS)}},
+                        "severity": {"enum": ["error", "warning"]},
+                        "note": {"type": ["string", "null"]},
+                    },
+                },
+            },
+        },
+    }

@@ -1,0 +1,115 @@
+"""Batch prediction end to end: real samples in, one checked record per input out."""
+
+import csv
+import json
+import shutil
+import struct
+import zlib
+
+from conftest import FIXTURES, SAMPLES
+
+from gkml.cli import main
+from gkml.evaluate import evaluate_files
+from gkml.predict import expand_inputs
+
+
+def read_jsonl(path):
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def tiny_png() -> bytes:
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    raw = zlib.compress(b"\x00\xff\xff\xff")  # one white pixel
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + chunk(
+        b"IDAT", raw
+    ) + chunk(b"IEND", b"")
+
+
+def test_rules_engine_reads_every_cell_of_the_clean_seeds(tmp_path):
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", str(SAMPLES), "-o", str(out), "-q"]) == 0
+    records = read_jsonl(out)
+    assert [r["doc_id"] for r in records] == sorted(p.name.split(".")[0] for p in SAMPLES.glob("*.txt"))
+    result = evaluate_files(out, FIXTURES)
+    per_doc = result["per_doc"]
+    for seed in ("000_7cbeb50e901d1ece", "001_eb0a65417e597162", "004_93c87546c824c53b"):
+        assert per_doc[seed]["cell_accuracy"] == 1.0, seed
+    by_id = {r["doc_id"]: r for r in records}
+    seed000 = by_id["000_7cbeb50e901d1ece"]
+    assert seed000["template"] == "2021"
+    assert seed000["cells"]["t2.fees.amount"]["value"] == 530.67
+    assert [s["no"] for s in seed000["sections"]] == [1, 2, 3, 4, 5, 6]
+    assert all(c["ok"] for c in seed000["checks"] if c["severity"] == "error")
+    assert by_id["002_9d98c4465ad221fa"]["template"] == "none"
+
+
+def test_bad_inputs_each_get_an_error_record_and_the_batch_finishes(tmp_path):
+    bad = tmp_path / "in"
+    bad.mkdir()
+    pdf = next(FIXTURES.glob("ingest/*table*.pdf"))
+    cases = {
+        "a_empty.txt": b"",
+        "b_blank.txt": b"  \n\t \n",
+        "c_junk.txt": bytes(range(256)) * 40,
+        "d_undecodable.txt": "南丰镇年度报告".encode("utf-8")[:-1] + b"\xff\xfe\x80" * 30,
+        "e_truncated.pdf": pdf.read_bytes()[: pdf.stat().st_size // 2],
+        "f_scan.png": tiny_png(),
+        "g_too_big.txt": ("一、总体情况\n" * 200_000).encode("utf-8"),
+        "h_archive.zip": b"PK\x03\x04" + bytes(300),
+        "i_script_only.html": b"<html><head><script>var a=1;</script></head><body></body></html>",
+        "j_not_a_pdf.pdf": b"%PDF-1.7\n" + b"garbage " * 50,
+    }
+    for name, data in cases.items():
+        (bad / name).write_bytes(data)
+    shutil.copy(SAMPLES / "002_9d98c4465ad221fa.txt", bad / "k_no_tables.txt")  # readable, just no tables
+    shutil.copy(SAMPLES / "000_7cbeb50e901d1ece.txt", bad / "l_good.txt")
+    missing = str(tmp_path / "does_not_exist.txt")
+
+    out = tmp_path / "out.jsonl"
+    assert main(["predict", str(bad), missing, "-o", str(out), "-q", "--max-mb", "1"]) == 0
+    records = read_jsonl(out)
+    assert len(records) == len(cases) + 3  # one record per input, none dropped
+    by_id = {r["doc_id"]: r for r in records}
+    errors = {k: v["error"] for k, v in by_id.items() if v["status"] == "error"}
+    assert set(errors) == {name.split(".")[0] for name in cases} | {"does_not_exist"}
+    assert "empty" in errors["a_empty"] and "empty" in errors["b_blank"]
+    assert "binary" in errors["c_junk"]
+    assert "decode" in errors["d_undecodable"]
+    assert "PDF" in errors["e_truncated"] and "PDF" in errors["j_not_a_pdf"]
+    assert errors["f_scan"].startswith("needs OCR")
+    assert "limit" in errors["g_too_big"]
+    assert "no such file" in errors["does_not_exist"].lower()
+    assert by_id["k_no_tables"]["status"] == "ok" and by_id["k_no_tables"]["template"] == "none"
+    assert by_id["l_good"]["status"] == "ok" and len(by_id["l_good"]["cells"]) == 200
+
+
+def test_wide_csv_has_one_row_per_report_and_a_column_per_cell(tmp_path):
+    out, wide = tmp_path / "out.jsonl", tmp_path / "wide.csv"
+    main(["predict", str(SAMPLES / "000_*.txt"), str(SAMPLES / "001_*.txt"), "-o", str(out), "--csv", str(wide), "-q"])
+    with open(wide, encoding="utf-8-sig") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 2
+    assert rows[0]["t2.penalty.decisions"] == "716" and rows[0]["t2.fees.amount"] == "530.67"
+    assert rows[0]["agency"] and rows[0]["year"] == "2022"
+    assert "t4.suit_after_review.total" in rows[1]
+
+
+def test_expand_inputs_keeps_unmatched_patterns_and_drops_repeats(tmp_path):
+    (tmp_path / "a.txt").write_text("x", encoding="utf-8")
+    (tmp_path / ".hidden.txt").write_text("x", encoding="utf-8")
+    got = expand_inputs([str(tmp_path), str(tmp_path / "*.txt"), str(tmp_path / "nope*.pdf")])
+    assert got == [str(tmp_path / "a.txt"), str(tmp_path / "nope*.pdf")]
+
+
+def test_cli_help_and_schema(capsys):
+    try:
+        main(["--help"])
+    except SystemExit as e:
+        assert e.code == 0
+    assert "gkml predict" in capsys.readouterr().out
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert "t3.new.total" in schema["properties"]["cells"]["propertyNames"]["enum"]
+    assert main(["eval", "--pred", "/nonexistent.jsonl", "--gold", str(FIXTURES)]) == 1
