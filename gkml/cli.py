@@ -75,6 +75,20 @@ def cmd_labels(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(args: argparse.Namespace) -> int:
+    from gkml.config import load_config, parse_overrides
+
+    cfg = load_config(args.config, parse_overrides(args.set or []))
+    from gkml.train import train  # after the config is checked: importing the ML stack takes seconds
+
+    report = train(cfg, resume=args.resume, progress=not args.quiet)
+    ev = report["eval"]
+    groups = "  ".join(f"{g} {ev.get('f1_' + g, 0):.3f}" for g in ("SEC", "T2", "T3", "T4", "FACT", "META"))
+    print(f"entity F1 {ev.get('f1', 0):.3f} (P {ev.get('precision', 0):.3f} R {ev.get('recall', 0):.3f}); {groups}")
+    print(f"model: {cfg.output_dir} (metrics.json, config.resolved.yaml)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="gkml", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -113,6 +127,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("labels", help="print the model's label catalogue (entity types or BIO tags)")
     p.add_argument("--tags", action="store_true", help="print the BIO tag list instead")
     p.set_defaults(func=cmd_labels)
+
+    p = sub.add_parser(
+        "train",
+        help="train the token-classification model from a config (configs/*.yaml)",
+        description="Train the character-level token classifier with the Hugging Face Trainer: data sources, "
+        "model size (or a local checkpoint), windowing and training arguments come from the YAML config. "
+        "Writes the best model, metrics.json and config.resolved.yaml to the config's output_dir.",
+    )
+    p.add_argument("config", help="YAML training config, e.g. configs/small.yaml")
+    p.add_argument("--resume", action="store_true", help="continue from the latest checkpoint in output_dir, if any")
+    p.add_argument(
+        "--set", action="append", metavar="KEY=VALUE", help="override a config value, e.g. --set training.max_steps=50 (repeatable)"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
     return parser
 
 

@@ -93,9 +93,7 @@ def _prf(tp: int, fp: int, fn: int) -> dict:
     """Precision/recall/F1; ``None`` where the denominator is empty (no claim, nothing to find)."""
     precision = _ratio(tp, tp + fp)
     recall = _ratio(tp, tp + fn)
-    f1 = None
-    if precision is not None and recall is not None:
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
     return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
 
 
@@ -200,6 +198,9 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
 
     Error records and gold documents without a record count all their gold cells wrong (a pipeline
     that crashes on a layout must not look better than one that reads it badly) and are listed.
+    A document is exact when its record is ok and every gold cell is right (a narrative-only report
+    with no gold cells is exact as soon as it is read without error). Extra predicted cells are
+    listed per document but never scored, for the fragment-gold reason above.
     """
     preds: dict[str, dict] = {}
     for rec in pred_records:
@@ -254,9 +255,7 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
         template[0] += template_ok
         template[1] += 1
 
-        extra = sorted(
-            k for k, v in pred_cells.items() if k not in g["cells"] and _pred_value(v) is not None
-        )
+        extra = sorted(k for k, v in pred_cells.items() if k not in g["cells"] and _pred_value(v) is not None)
 
         doc_ident = None
         if ident_error is None:
@@ -369,8 +368,11 @@ def format_report(result: dict, max_wrong: int = 5) -> str:
     out.append(_line("template", result["template"]))
     out.append("by table")
     out.extend(_line(t, s) for t, s in result["by_table"].items())
-    out.append("by layout")
-    out.extend(_line(_short(name, 28), s) for name, s in result["by_layout"].items())
+    out.append("by layout")  # layout texts are long and share prefixes: numbers first, then the text
+    out.extend(
+        f"  {s['correct']:>6}/{s['total']:<6} {_pct(s['accuracy'])}  {_short(name, 90)}"
+        for name, s in result["by_layout"].items()
+    )
 
     idn = result["identities"]
     if idn["unavailable"]:
@@ -395,6 +397,8 @@ def format_report(result: dict, max_wrong: int = 5) -> str:
             f"  {_short(d['doc_id'], 24):<24} {d['status']:<8} {d['correct']:>6}/{d['total']:<6} "
             f"{_pct(d['accuracy'])}  {'yes' if d['exact'] else 'no':<5}  {tmpl:<8}  {f1}"
         )
+        if d["error"]:
+            out.append(f"      error: {_short(d['error'], 100)}")
         for w in d["wrong"][:max_wrong] if d["status"] == "ok" else []:
             pred = repr(w["pred"]) if w["found"] else "not found"
             out.append(f"      {w['key']}: gold {w['gold']!r}, predicted {pred}")
@@ -407,4 +411,3 @@ def format_report(result: dict, max_wrong: int = 5) -> str:
     if result["unmatched_predictions"]:
         out.append("predictions without gold (not scored): " + ", ".join(result["unmatched_predictions"]))
     return "\n".join(out)
-

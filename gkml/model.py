@@ -1,0 +1,83 @@
+"""The token-classification model: built for training, loaded for prediction.
+
+Kept apart from :mod:`gkml.train` so the predictor can load a model without importing
+the training stack (Trainer, datasets, seqeval).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gkml.labels import ID2LABEL, LABEL2ID, TAGS
+
+
+def build_model(model_cfg, window_cfg, tokenizer):
+    """A BERT token classifier of the configured size with fresh weights, or the local
+    checkpoint ``init_from`` with a new classification head for gkml's labels.
+
+    The window recipe is stored in the model's config (``window_max_length``,
+    ``window_stride``) so the predictor reads reports the way the model was trained.
+    """
+    from transformers import AutoModelForTokenClassification, BertConfig, BertForTokenClassification
+
+    if model_cfg.init_from:
+        path = Path(model_cfg.init_from)
+        if not (path / "config.json").is_file():
+            raise ValueError(
+                f"model.init_from: {path} is not a local Hugging Face checkpoint (no config.json)"
+            )
+        model = AutoModelForTokenClassification.from_pretrained(
+            path,
+            num_labels=len(TAGS),
+            id2label=ID2LABEL,
+            label2id=LABEL2ID,
+            ignore_mismatched_sizes=True,
+            local_files_only=True,
+        )
+        positions = getattr(model.config, "max_position_embeddings", None)
+        if positions is not None and positions < window_cfg.max_length:
+            raise ValueError(
+                f"windowing.max_length ({window_cfg.max_length}) exceeds the checkpoint's "
+                f"max_position_embeddings ({positions})"
+            )
+    else:
+        config = BertConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=model_cfg.hidden,
+            num_hidden_layers=model_cfg.layers,
+            num_attention_heads=model_cfg.heads,
+            intermediate_size=model_cfg.ffn,
+            max_position_embeddings=model_cfg.max_positions or window_cfg.max_length,
+            hidden_dropout_prob=model_cfg.dropout,
+            attention_probs_dropout_prob=model_cfg.dropout,
+            pad_token_id=tokenizer.pad_token_id,
+            num_labels=len(TAGS),
+            id2label=ID2LABEL,
+            label2id=LABEL2ID,
+        )
+        model = BertForTokenClassification(config)
+    model.config.window_max_length = window_cfg.max_length
+    model.config.window_stride = window_cfg.stride
+    return model
+
+
+def load_model(model_dir: str | Path, device: str | None = None):
+    """``(tokenizer, model)`` of a trained model directory, the model in eval mode.
+
+    The labels are the model's own (``model.config.id2label``), which may be older than
+    :mod:`gkml.labels`; the window recipe is ``model.config.window_max_length`` and
+    ``window_stride`` (absent in foreign checkpoints: fall back to 512 / 128).
+    """
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    model_dir = Path(model_dir)
+    if not (model_dir / "config.json").is_file():
+        raise ValueError(
+            f"{model_dir}: not a model directory (no config.json); train one with `gkml train CONFIG`"
+        )
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = AutoModelForTokenClassification.from_pretrained(model_dir, local_files_only=True)
+    model.eval()
+    if device:
+        model.to(device)
+    return tokenizer, model

@@ -1,0 +1,297 @@
+"""Tests of gkml.ingest on real report texts and small real fixture files."""
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from gkml import ingest as ingest_mod
+from gkml.ingest import MAX_BYTES, Document, IngestError, ingest, normalise
+
+ROOT = Path(__file__).parent.parent
+FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
+SEEDS = sorted((ROOT / "samples").glob("*.txt"))  # the five seed reports, as published
+# the real fragments live outside the repository; their round trip runs where they are present
+SIMPLIFIED_REAL = [p for p in sorted(Path("/work/shared/real").glob("P*.txt")) if p.stem != "P15"]
+P15 = FIXTURES / "P15_traditional.txt"  # a copy of shared real/P15.txt (traditional characters)
+
+FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
+
+
+def expected(raw: str) -> str:
+    """What normalise must make of simplified text: only line-end, width and blank-line rules."""
+    text = "\n".join(line.rstrip() for line in raw.replace("\r\n", "\n").split("\n"))
+    return re.sub(r"\n{4,}", "\n\n\n", text).translate(FULLWIDTH)
+
+
+def assert_traceable(doc: Document) -> None:
+    """Every digit of the text sits at its offset in the original, as itself or its full-width form."""
+    assert len(doc.offsets) == len(doc.text)
+    for i, ch in enumerate(doc.text):
+        orig = doc.original[doc.offsets[i]]
+        if ch.isdigit():
+            assert orig in (ch, chr(ord(ch) + 0xFEE0)), (i, ch, orig)
+
+
+# --------------------------------------------------------------------------- plain text
+
+
+@pytest.mark.parametrize("path", SEEDS + SIMPLIFIED_REAL, ids=lambda p: p.stem)
+def test_simplified_reports_round_trip(path):
+    raw = path.read_text(encoding="utf-8")
+    doc = ingest(path)
+    assert (doc.kind, doc.encoding, doc.source) == ("txt", "utf-8", str(path))
+    assert doc.original == raw
+    assert doc.text == expected(raw)  # OpenCC t2s changed nothing in simplified text
+    assert_traceable(doc)
+    assert all(doc.text[i] == raw[doc.offsets[i]] for i in range(len(doc.text)) if not raw[doc.offsets[i]].isspace()
+               and not 0xFF01 <= ord(raw[doc.offsets[i]]) <= 0xFF5E)
+
+
+def test_traditional_report_becomes_simplified_with_digits_unchanged():
+    raw = P15.read_text(encoding="utf-8")
+    doc = ingest(P15)
+    assert doc.text.startswith("根据市政务服务和大数据管理局转发的《湖北省人民政府办公厅关于做好2020年政府信息公开年度报告")
+    assert "行政许可 | 8 | 5 | 93 | ||" in doc.text
+    assert "行政处罚 | 90 | 0 | 22 | ||" in doc.text
+    assert "行政强制 | 4 | 4 | - | ||" in doc.text
+    assert not set("據務開處罰強規範") & set(doc.text)
+    assert len(doc.text) == len(raw)  # one simplified char per traditional char
+    assert [c for c in doc.text if c.isdigit()] == [c for c in raw if c.isdigit()]
+    i = doc.text.index("93 |")
+    assert doc.original_span(i, i + 2) == (raw.index("93 |"), raw.index("93 |") + 2)
+    i = doc.text.index("处罚")
+    assert raw[slice(*doc.original_span(i, i + 2))] == "處罰"
+    assert_traceable(doc)
+
+
+@pytest.mark.parametrize(
+    ("path", "encoding", "name", "detected"),
+    [
+        (SEEDS[1], "gbk", "report.txt", "gb18030"),
+        (SEEDS[1], "gbk", "report-big5.md", "gb18030"),
+        (SEEDS[0], "gb18030", "report_utf8", "gb18030"),
+        (P15, "big5", "report.txt", "big5"),
+        (P15, "big5", "report-gbk.csv", "big5"),
+        (P15, "gbk", "report.dat", "gb18030"),
+    ],
+)
+def test_legacy_encodings_detected_from_bytes(tmp_path, path, encoding, name, detected):
+    target = tmp_path / name
+    target.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    doc = ingest(target)
+    assert doc.encoding == detected
+    assert doc.text == ingest(path).text
+    assert doc.original == path.read_text(encoding="utf-8")
+
+
+def test_utf8_bom(tmp_path):
+    target = tmp_path / "bom.txt"
+    target.write_bytes(b"\xef\xbb\xbf" + SEEDS[3].read_bytes())
+    doc = ingest(target)
+    assert doc.encoding == "utf-8-sig"
+    assert doc.text == ingest(SEEDS[3]).text
+    assert not doc.original.startswith("\ufeff")
+
+
+def test_fullwidth_digits_and_offsets():
+    raw = "办理１２４３件（含“１２３４５”热线），占　９.６％。"
+    text, offs = normalise(raw)
+    assert text == "办理1243件(含“12345”热线),占 9.6%。"  # Chinese 。“” kept; U+FF01-FF5E become ASCII
+    i = text.index("1243")
+    assert [raw[o] for o in offs[i : i + 4]] == list("１２４３")
+    assert offs[i : i + 4] == [2, 3, 4, 5]
+    assert [raw[o] for o in offs] == [c for c in raw]
+
+
+def test_line_ends_trailing_space_and_blank_runs(tmp_path):
+    raw = "一、总体情况  \r\n\r\n\r\n\r\n\r\n收到１２件\u3000\r\n\u200b共计 530.67 万元\r末行"
+    target = tmp_path / "crlf.txt"
+    target.write_bytes(raw.encode("utf-8"))
+    doc = ingest(target)
+    assert doc.text == "一、总体情况\n\n\n收到12件\n共计 530.67 万元\n末行"
+    i = doc.text.index("12件")
+    assert doc.original[slice(*doc.original_span(i, i + 3))] == "１２件"
+    j = doc.text.index("\n共计")
+    assert doc.original[slice(*doc.original_span(j, j + 1))] == "\r\n"
+    assert doc.original_span(3, 3) == (3, 3)
+
+
+def test_t2s_fallback_keeps_one_char_per_char(monkeypatch):
+    """If OpenCC changed a length (phrase tables), conversion falls back to char by char."""
+
+    class Shrinking:
+        def convert(self, text):
+            return text.replace("行政處罰", "罚").replace("規", "规")
+
+    ingest_mod._char_t2s.cache_clear()
+    monkeypatch.setattr(ingest_mod, "_opencc", Shrinking)
+    try:
+        text, offs = normalise("規章 | 0\n行政處罰 | 716")
+    finally:
+        ingest_mod._char_t2s.cache_clear()
+    assert text == "规章 | 0\n行政處罰 | 716"
+    assert offs == list(range(len(text)))
+
+
+# --------------------------------------------------------------------------- HTML
+
+
+def test_html_tables_become_rows():
+    doc = ingest(FIXTURES / "report.html")
+    assert (doc.kind, doc.encoding) == ("html", "utf-8")
+    lines = doc.text.split("\n")
+    for row in [
+        "南丰镇2022年政府信息公开工作年度报告",
+        "第二十条第(一)项",
+        "信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数",
+        "规章 | 0 | 0 | 0",
+        "行政规范性文件 | 0 | 0 | 0",  # unclosed <td>/<tr> tags
+        "行政许可 | 205",
+        "信息内容 | 本年收费金额 (单位:万元)",
+        "行政事业性收费 | 530.67",
+        "申请人情况 | 申请人情况",  # rowspan/colspan header: each cell once
+        "自然人 | 法人或其他组织 | 总计",
+        "商业企业 | 科研机构 | 社会公益组织 | 法律服务机构 | 其他",
+        "一、本年新收政府信息公开申请数量 | 12 | 0 | 0 | 0 | 0 | 0 | 12",
+        "全年收到依申请公开件12件,按时办结10件, 申请人撤回申请2件。",
+        "通过“文明e起来”小程序累计处置反馈各类问题900余件&回访100%。",
+    ]:
+        assert row in lines
+    for hidden in ["9999", "99 | 99", "888", "首页", "张家港市人民政府办公室", "隐藏", "MsoNormal", "DOCTYPE"]:
+        assert hidden not in doc.text
+    assert lines.index("二、主动公开政府信息情况") < lines.index("规章 | 0 | 0 | 0") < lines.index(
+        "三、收到和处理政府信息公开申请情况")
+    cjk = [i for i, c in enumerate(doc.text) if "\u4e00" <= c <= "\u9fff"]
+    assert all(doc.original[doc.offsets[i]] == doc.text[i] for i in cjk)
+    i = doc.text.index("530.67")
+    assert doc.original[slice(*doc.original_span(i, i + 6))] == "530.67"
+    i = doc.text.index("12件")
+    assert doc.original[slice(*doc.original_span(i, i + 3))] == "１２件"
+    i = doc.text.index("&回访")
+    assert doc.original[slice(*doc.original_span(i, i + 1))] == "&amp;"
+    sep = doc.text.index(" | 205")
+    assert doc.original[doc.offsets[sep] : doc.offsets[sep] + 3] == "<td"
+
+
+def test_html_messy_markup(tmp_path):
+    """CRLF source, comments, a script holding tags, 3000 unclosed <font>, odd entities."""
+    page = ("<html>\r\n<body>\r\n<!-- 注释 123 -->\r\n<p>第一段\r\n文字</p><script>if(a<b){w('</div>隐藏')}</script>\r\n<p>"
+            + "<font>" * 3000 + "深层文字</p>\r\n<table><tr><td>规章<td>0<td>0</table>"
+            + "<p>&#x4E2D;&#20013; &bogus; &copy 尾 AT&T</p></body></html>")
+    target = tmp_path / "messy.html"
+    target.write_bytes(page.encode("utf-8"))
+    doc = ingest(target)
+    assert doc.text == "第一段 文字\n深层文字\n规章 | 0 | 0\n中中 &bogus; © 尾 AT&T\n"
+    assert all(doc.original[doc.offsets[i]] == c for i, c in enumerate(doc.text) if c not in " |\n中©")
+    i = doc.text.index("©")
+    assert doc.original[slice(*doc.original_span(i, i + 1))] == "&copy"
+
+
+def test_html_gb2312_page_and_sniffed_txt(tmp_path):
+    page = (FIXTURES / "report.html").read_text(encoding="utf-8").replace("charset=utf-8", "charset=gb2312")
+    gbk = tmp_path / "report.htm"
+    gbk.write_bytes(page.encode("gb18030"))
+    doc = ingest(gbk)
+    assert (doc.kind, doc.encoding) == ("html", "gb18030")
+    assert doc.text == ingest(FIXTURES / "report.html").text
+    sniffed = tmp_path / "saved_page.txt"
+    sniffed.write_bytes(page.encode("gb18030"))
+    assert ingest(sniffed).kind == "html"
+
+
+# --------------------------------------------------------------------------- PDF and images
+
+
+def test_text_pdf_tables_as_rows():
+    doc = ingest(FIXTURES / "report_tables.pdf")
+    assert (doc.kind, doc.encoding) == ("pdf", None)
+    lines = doc.text.split("\n")
+    assert "二、主动公开政府信息情况" in lines
+    assert "规章 | 0 | 0 | 0" in lines
+    assert "信息内容 | 本年制发件数 | 本年废止件数 | 现行有效件数" in lines
+    assert any(line.startswith("行政许可 | 205") for line in lines)
+    assert any(line.startswith("行政事业性收费 | 530.67") for line in lines)
+    assert "一、本年新收政府信息公开申请数量 | 12 | 0 | 0 | 0 | 0 | 0 | 12" in lines
+    assert lines.index("二、主动公开政府信息情况") < lines.index("规章 | 0 | 0 | 0") < lines.index(
+        "三、收到和处理政府信息公开申请情况")
+    assert lines[-1].startswith("全年收到依申请公开件12件")
+    i = doc.text.index("530.67")
+    assert doc.original[slice(*doc.original_span(i, i + 6))] == "530.67"
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("report_tables_truncated.pdf", "cannot read PDF: truncated"),
+        ("scan.pdf", "needs OCR: PDF has no text layer (scanned?)"),
+        ("page.png", "needs OCR: image input"),
+    ],
+)
+def test_unreadable_fixtures(name, message):
+    with pytest.raises(IngestError, match=re.escape(message)):
+        ingest(FIXTURES / name)
+
+
+def test_corrupt_pdf_and_other_binaries(tmp_path):
+    bad = tmp_path / "broken.pdf"
+    bad.write_bytes(b"%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 9 0 R >> endobj\ntrailer << >>\n%%EOF\n")
+    with pytest.raises(IngestError, match="cannot read PDF"):
+        ingest(bad)
+    photo = tmp_path / "scan.JPG"
+    photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
+    with pytest.raises(IngestError, match="needs OCR: image input"):
+        ingest(photo)
+    docx = tmp_path / "report.docx"
+    docx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(40))
+    with pytest.raises(IngestError, match="unsupported file type"):
+        ingest(docx)
+
+
+# --------------------------------------------------------------------------- bad inputs
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "empty file"),
+        (b" \r\n\t\n  ", "empty file"),
+        ("\u3000\u3000\n".encode(), "empty file"),
+        (bytes(random.Random(7).randrange(256) for _ in range(4096)) + b"\x00", "binary file"),
+        (b"\x01\x02\x03\x04\x05\x06\x07\x08abc", "binary file"),
+        (b"\xd6\xd0\xce\xc4 report \xff\xfe\xff\x80\x80", "cannot decode: not UTF-8, GB18030 or Big5"),
+        (b"\xa4\x40\x80\xff", "cannot decode: not UTF-8, GB18030 or Big5"),
+        (b"%PDF-junk that never ends", "cannot read PDF"),
+    ],
+    ids=["empty", "whitespace", "ideographic-space", "random", "control", "undecodable", "undecodable2", "pdf-junk"],
+)
+def test_bad_inputs(tmp_path, content, message):
+    target = tmp_path / "input.txt"
+    target.write_bytes(content)
+    with pytest.raises(IngestError, match=re.escape(message)):
+        ingest(target)
+
+
+def test_binary_named_pdf(tmp_path):
+    target = tmp_path / "report.pdf"
+    target.write_bytes(b"\x00\x01garbage" * 50)
+    with pytest.raises(IngestError, match="cannot read PDF: no %PDF header"):
+        ingest(target)
+
+
+def test_size_limit_checked_before_reading(tmp_path, monkeypatch):
+    target = tmp_path / "big.txt"
+    target.write_text("规章 | 0 | 0 | 0\n" * 20, encoding="utf-8")
+    size = target.stat().st_size
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read before the size check"))
+    with pytest.raises(IngestError, match=f"file too large: {size} bytes, the limit is 100 bytes"):
+        ingest(target, max_bytes=100)
+    assert MAX_BYTES == 50 * 1024 * 1024
+
+
+def test_missing_path_and_directory(tmp_path):
+    with pytest.raises(IngestError, match="no such file: .*nope.txt"):
+        ingest(tmp_path / "nope.txt")
+    with pytest.raises(IngestError, match="is a directory"):
+        ingest(tmp_path)

@@ -1,0 +1,474 @@
+"""The training path: config checks, tokenizer, windows and labels, a tiny model trained
+for a few steps on seed-derived reports, saved, reloaded and used to predict."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from gkml.config import Source, dump_config, from_dict, load_config, parse_overrides
+from gkml.data import (
+    IGNORE,
+    char_tags,
+    encode_batch,
+    labelstudio_records,
+    token_labels,
+    token_owners,
+    windows,
+)
+from gkml.labels import ID2LABEL, LABEL2ID, TAGS, Span
+from gkml.schema import SECTION_TITLES
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+TINY = ROOT / "configs" / "tiny.yaml"
+SMALL = ROOT / "configs" / "small.yaml"
+
+
+@pytest.fixture(scope="module")
+def ml():
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    pytest.importorskip("datasets")
+    pytest.importorskip("seqeval")
+
+
+# ---------------------------------------------------------------------------
+# Seed-derived records in the synthetic corpus format (hand-made spans)
+
+
+def seed_record(path: Path, n_chars: int = 1400) -> dict:
+    """The start of a real report with spans found by simple patterns: its year, its
+    publication date, the section headings and the counts of the first section."""
+    text = path.read_text(encoding="utf-8")[:n_chars]
+    spans = []
+    for no, title in SECTION_TITLES.items():
+        m = re.search(rf"^[一二三四五六七八九十]、{title}", text, re.M)
+        if m:
+            spans.append({"start": m.start(), "end": m.end(), "label": f"SEC{no}"})
+    m = re.search(r"(20\d\d) ?年[^\n]{0,30}年度报告", text)
+    if m:
+        spans.append({"start": m.start(1), "end": m.end(1), "label": "YEAR"})
+    m = re.search(r"20\d\d-\d\d-\d\d", text)
+    if m:
+        spans.append({"start": m.start(), "end": m.end(), "label": "PUBDATE"})
+    for m in re.finditer(r"\d+(?:余)?(?:条|件|篇|次)", text):
+        spans.append({"start": m.start(), "end": m.end(), "label": "FACT.active"})
+    spans.append({"start": 5, "end": 5, "label": "t3.new.total"})  # printed as nothing: skipped
+    return {"id": path.stem, "text": text, "spans": spans, "template": "2021", "layout": "seed", "meta": {}}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    """A corpus dir as `gkml synth` writes it: reports.jsonl plus a datasets copy."""
+    out = tmp_path_factory.mktemp("corpus")
+    records = [seed_record(p) for p in sorted(SAMPLES.glob("*.txt"))]
+    assert sum(any(s["label"] == "SEC1" for s in r["spans"]) for r in records) >= 3
+    with open(out / "reports.jsonl", "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Windows, tags, labels (pure)
+
+
+def test_windows_cover_the_report_with_the_overlap_asked():
+    assert windows(0, 10, 3) == [(0, 0)]
+    assert windows(10, 10, 3) == [(0, 10)]
+    for n in (11, 17, 100, 893, 1000, 5000):
+        for size, stride in ((10, 0), (10, 3), (10, 9), (510, 128)):
+            if n <= size:
+                continue
+            ws = windows(n, size, stride)
+            assert ws[0][0] == 0 and ws[-1][1] == n
+            assert all(e - s == size for s, e in ws)  # full windows only
+            for (s1, e1), (s2, _) in zip(ws, ws[1:], strict=False):
+                assert s1 < s2 and e1 - s2 >= stride  # overlap >= stride
+            # the fewest windows: one less could not keep the overlap
+            assert len(ws) == 1 + -(-(n - size) // (size - stride))
+    for bad in ((10, 0, 0), (10, 5, 5), (10, 5, -1)):
+        with pytest.raises(ValueError):
+            windows(*bad)
+
+
+def test_token_owners_prefer_the_window_with_most_context():
+    ws = windows(30, 10, 4)
+    owners = token_owners(ws, 30)
+    for t, w in enumerate(owners):
+        s, e = ws[w]
+        assert s <= t < e
+        margin = min(t - s, e - 1 - t)
+        assert all(margin >= min(t - s2, e2 - 1 - t) for s2, e2 in ws if s2 <= t < e2)
+
+
+def test_char_tags_iob2_zero_length_and_overlaps():
+    tags = char_tags(
+        10,
+        [
+            {"start": 1, "end": 4, "label": "YEAR"},
+            Span(6, 6, "t3.new.total"),  # zero-length: skipped
+            {"start": 3, "end": 6, "label": "AGENCY"},  # overlaps YEAR: the earlier wins
+            {"start": 7, "end": 8, "label": "SEC1"},
+        ],
+    )
+    assert tags == ["O", "B-YEAR", "I-YEAR", "I-YEAR", "O", "O", "O", "B-SEC1", "O", "O"]
+    with pytest.raises(ValueError, match="unknown entity type 'NOPE'"):
+        char_tags(5, [{"start": 0, "end": 1, "label": "NOPE"}])
+    with pytest.raises(ValueError, match="outside the text"):
+        char_tags(5, [{"start": 3, "end": 9, "label": "YEAR"}])
+
+
+def test_token_labels_skip_specials_and_repeated_characters():
+    tags = ["B-YEAR", "I-YEAR", "O"]
+    offsets = [(0, 0), (0, 1), (1, 2), (1, 2), (1, 2), (2, 3), (0, 0)]
+    assert token_labels(offsets, tags) == [
+        IGNORE,
+        LABEL2ID["B-YEAR"],
+        LABEL2ID["I-YEAR"],
+        IGNORE,
+        IGNORE,
+        LABEL2ID["O"],
+        IGNORE,
+    ]
+
+
+# ---------------------------------------------------------------------------
+# Tokenizer
+
+
+@pytest.fixture(scope="module")
+def tokenizer(ml):
+    from gkml.tokenizer import build_tokenizer
+
+    return build_tokenizer(["南丰镇2022年政府信息公开工作年度报告"], common="none")
+
+
+def test_tokenizer_one_token_per_character_with_offsets(tokenizer):
+    text = "南丰镇２０22年 政府鑫信息…公开\u3000共12件㐀"
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    toks = tokenizer.convert_ids_to_tokens(enc["input_ids"])
+    offsets = enc["offset_mapping"]
+    # every non-space character has a token at its own offsets; spaces have none
+    starts = [s for s, _ in offsets]
+    assert sorted(set(starts)) == [i for i, c in enumerate(text) if not c.isspace()]
+    assert all(e == s + 1 for s, e in offsets)
+    by_char = {s: t for (s, _), t in zip(offsets, toks, strict=True)}
+    assert [by_char[i] for i in range(3, 7)] == ["2", "0", "2", "2"]  # full-width digits folded, one each
+    assert by_char[text.index("鑫")] == "[UNK]" and by_char[text.index("㐀")] == "[UNK]"
+    assert by_char[text.index("件")] == "件"  # schema characters are always in the vocabulary
+    assert starts.count(text.index("…")) == 3  # NFKC: … → ... (labelled once, see token_labels)
+    labels = token_labels(offsets, char_tags(len(text), [{"start": 3, "end": 7, "label": "YEAR"}]))
+    assert [ID2LABEL[x] for x in labels[3:7]] == ["B-YEAR", "I-YEAR", "I-YEAR", "I-YEAR"]
+    assert labels[starts.index(text.index("…")) + 1] == IGNORE
+
+
+def test_tokenizer_save_reload_round_trip(tokenizer, tmp_path):
+    from transformers import AutoTokenizer
+
+    from gkml.tokenizer import gb2312_chars
+
+    tokenizer.save_pretrained(tmp_path)
+    again = AutoTokenizer.from_pretrained(tmp_path)
+    text = "南丰镇２０22年度 报告X：共12件"
+    a = tokenizer(text, return_offsets_mapping=True)
+    b = again(text, return_offsets_mapping=True)
+    assert a["input_ids"] == b["input_ids"] and a["offset_mapping"] == b["offset_mapping"]
+    assert again.convert_ids_to_tokens(b["input_ids"])[:5] == ["[CLS]", "南", "丰", "镇", "2"]
+    assert len(again) == len(tokenizer) and again.pad_token_id == 0 and again.unk_token == "[UNK]"
+    assert len(gb2312_chars(1)) == 3755 and len(gb2312_chars(2)) == 3008
+
+
+# ---------------------------------------------------------------------------
+# Windows of a tokenised report: labels aligned, entities cut by a window edge
+
+
+def test_entity_across_a_window_boundary_is_labelled_alike_in_both_windows(tokenizer):
+    from gkml.train import doc_sequences, entity_scores
+
+    rng = random.Random(0)
+    text = "".join(rng.choice("南丰镇政府信息公开年度报告X ") for _ in range(200))
+    max_length, stride = 34, 8  # 32 content tokens, overlap >= 8
+    n_tokens = len(tokenizer(text, add_special_tokens=False)["input_ids"])
+    wins = windows(n_tokens, max_length - 2, stride)
+    # an entity over the first window's end: inside the overlap of windows 0 and 1, cut in window 0
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    offsets = enc["offset_mapping"]
+    first_end = wins[0][1]
+    start_char, end_char = offsets[first_end - 3][0], offsets[first_end + 2][1]
+    spans = [{"start": start_char, "end": end_char, "label": "AGENCY"}]
+    rows = encode_batch(
+        {"id": ["d"], "text": [text], "spans": [spans]},
+        tokenizer.backend_tokenizer.to_str(),
+        max_length,
+        stride,
+        tokenizer.cls_token_id,
+        tokenizer.sep_token_id,
+        "x:",
+    )
+    assert rows["start"] == [s for s, _ in wins] and len(rows["input_ids"]) == len(wins) > 3
+    tags = char_tags(len(text), spans)
+    full = token_labels(offsets, tags)
+    for ids, labels, s in zip(rows["input_ids"], rows["labels"], rows["start"], strict=True):
+        assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id
+        assert ids[1:-1] == enc["input_ids"][s : s + len(ids) - 2]
+        assert labels[1:-1] == full[s : s + len(ids) - 2]  # same label for a token in every window
+        assert labels[0] == labels[-1] == IGNORE
+    # window 0 sees the entity start (B-) and loses its end; window 1 starts inside it (I-)
+    w0, w1 = rows["labels"][0], rows["labels"][1]
+    assert ID2LABEL[w0[first_end - 3 + 1]] == "B-AGENCY" and ID2LABEL[w0[-2]] == "I-AGENCY"
+    assert wins[1][0] < first_end - 3 or ID2LABEL[w1[1]] == "I-AGENCY"
+    # merged back over the whole report, the gold is the document's, and perfect
+    # predictions score 1.0 (the entity counted once, whole)
+    gold, pred = doc_sequences(rows["labels"], rows["labels"], rows["doc"], rows["start"], rows["length"])
+    assert gold == [[ID2LABEL[x] for x in full if x != IGNORE]]
+    scores = entity_scores(gold, pred)
+    assert scores["f1"] == 1.0 and scores["f1_META"] == 1.0 and scores["f1_T3"] == 0.0
+
+
+def test_entity_scores_are_seqeval_strict(ml):
+    from seqeval.metrics import f1_score, precision_score, recall_score
+    from seqeval.scheme import IOB2
+
+    from gkml.train import entity_scores
+
+    rng = random.Random(3)
+    types = ["YEAR", "SEC2", "t3.new.total", "t4.review.total", "FACT.money"]
+    tags = ["O"] + [f"{p}-{t}" for t in types for p in "BI"]
+    gold = [[rng.choice(tags) for _ in range(40)] for _ in range(20)]
+    pred = [[t if rng.random() < 0.8 else rng.choice(tags) for t in seq] for seq in gold]
+    s = entity_scores(gold, pred, per_type=True)
+    kw = {"mode": "strict", "scheme": IOB2, "zero_division": 0}
+    assert s["f1"] == pytest.approx(f1_score(gold, pred, **kw))
+    assert s["precision"] == pytest.approx(precision_score(gold, pred, **kw))
+    assert s["recall"] == pytest.approx(recall_score(gold, pred, **kw))
+    assert set(s["per_type"]) <= set(types) and 0 < s["f1_T3"] <= 1
+
+
+# ---------------------------------------------------------------------------
+# Config
+
+
+def write(tmp_path: Path, data) -> Path:
+    path = tmp_path / "c.yaml"
+    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def base() -> dict:
+    return yaml.safe_load(TINY.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda c: c.update(epochz=3), "unknown key 'epochz'"),
+        (lambda c: c["model"].update(layers="two"), "model.layers: expected integer, got string 'two'"),
+        (lambda c: c["model"].update(layers=True), "model.layers: expected integer, got boolean"),
+        (lambda c: c["training"].update(learning_rate="fast"), "training.learning_rate: expected number"),
+        (lambda c: c.pop("output_dir"), "missing required key 'output_dir'"),
+        (lambda c: c["data"]["train"][0].update(wieght=2), "data.train[0]: unknown key 'wieght'"),
+        (lambda c: c["data"]["train"][0].update(kind="pdfs"), "data.train[0].kind: expected one of 'synth', 'labelstudio'"),
+        (lambda c: c["data"]["train"][0].update(path="x"), "data.train[0]: a synth source needs exactly one of"),
+        (lambda c: c["data"]["train"][0].update(weight=0), "data.train[0].weight: must be > 0"),
+        (lambda c: c["data"]["train"][0]["generate"].update(n="many"), "data.train[0].generate.n: expected integer"),
+        (lambda c: c["data"].update(train=[]), "data.train: at least one source"),
+        (lambda c: c["data"].update(train={"kind": "synth"}), "data.train: expected a list"),
+        (lambda c: c["windowing"].update(stride=200), "windowing.stride: must be in [0, max_length - 2)"),
+        (lambda c: c["model"].update(hidden=30, heads=4), "model.heads: hidden (30) must be a multiple of heads (4)"),
+        (lambda c: c["model"].update(max_positions=64), "model.max_positions: must be >= windowing.max_length"),
+        (lambda c: c["tokenizer"].update(common_chars="big5"), "tokenizer.common_chars: expected one of"),
+        (lambda c: c["training"].update(extra=["a"]), "training.extra: expected a mapping"),
+        (lambda c: c.update(model=5), "model: expected a mapping, got integer 5"),
+    ],
+)
+def test_config_errors_name_the_key(tmp_path, edit, message):
+    cfg = base()
+    edit(cfg)
+    with pytest.raises(ValueError, match=re.escape(message)) as err:
+        load_config(write(tmp_path, cfg))
+    assert str(err.value).startswith(str(tmp_path / "c.yaml"))
+
+
+def test_config_bad_yaml_and_non_mapping(tmp_path):
+    with pytest.raises(ValueError, match="not valid YAML"):
+        load_config(write(tmp_path, "a: [1,"))
+    with pytest.raises(ValueError, match="expected a mapping at the top level"):
+        load_config(write(tmp_path, "- 1\n- 2\n"))
+
+
+def test_config_defaults_overrides_and_resolved_round_trip(tmp_path):
+    cfg = load_config(TINY, parse_overrides(["training.max_steps=3", "output_dir=/tmp/x", "model.init_from=null"]))
+    assert cfg.training.max_steps == 3 and cfg.output_dir == "/tmp/x" and cfg.model.init_from is None
+    assert isinstance(cfg.data.train[0], Source) and cfg.data.train[0].generate.n == 12
+    assert cfg.training.epochs == 2.0 and isinstance(cfg.training.epochs, float)  # int accepted for a number
+    again = load_config(write(tmp_path, dump_config(cfg)))
+    assert again == cfg
+    with pytest.raises(ValueError, match="expected KEY=VALUE"):
+        parse_overrides(["training.max_steps"])
+    with pytest.raises(ValueError, match="here: expected a mapping"):
+        from_dict(Source, [1], "here")
+
+
+def test_shipped_configs_load():
+    small = load_config(SMALL)
+    assert (small.model.layers, small.model.hidden, small.model.heads, small.model.ffn) == (2, 128, 2, 512)
+    assert (small.windowing.max_length, small.windowing.stride) == (512, 128)
+    tiny = load_config(TINY)
+    assert (tiny.model.layers, tiny.model.hidden) == (1, 32)
+
+
+# ---------------------------------------------------------------------------
+# Label Studio exports
+
+
+def ls_task(text: str, regions: list[tuple[int, int, str]], tid: int = 1, **value_extra) -> dict:
+    return {
+        "id": tid,
+        "data": {"text": text},
+        "annotations": [
+            {"was_cancelled": True, "result": []},
+            {
+                "result": [
+                    {"type": "labels", "from_name": "label", "to_name": "text", "value": {"start": s, "end": e, "labels": [lab], "text": text[s:e], **value_extra}}
+                    for s, e, lab in regions
+                ]
+                + [{"type": "choices", "value": {"choices": ["ok"]}}]
+            },
+        ],
+    }
+
+
+def test_labelstudio_export_to_records(tmp_path):
+    text = "某镇2023年政府信息公开工作年度报告"
+    export = [ls_task(text, [(2, 6, "YEAR"), (0, 2, "AGENCY")]), {"id": 2, "data": {"text": "未标注"}, "annotations": []}]
+    (tmp_path / "a.json").write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
+    records = labelstudio_records(tmp_path)
+    assert records == [
+        {
+            "id": "a:1",
+            "text": text,
+            "spans": [{"start": 2, "end": 6, "label": "YEAR"}, {"start": 0, "end": 2, "label": "AGENCY"}],
+        }
+    ]
+    bad = [ls_task(text, [(2, 6, "Year")])]
+    (tmp_path / "a.json").write_text(json.dumps(bad), encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown label 'Year'"):
+        labelstudio_records(tmp_path / "a.json")
+    shifted = ls_task(text, [(2, 6, "YEAR")])
+    shifted["annotations"][1]["result"][0]["value"]["text"] = "023年"
+    (tmp_path / "a.json").write_text(json.dumps([shifted]), encoding="utf-8")
+    with pytest.raises(ValueError, match="region 2-6 says"):
+        labelstudio_records(tmp_path)
+    with pytest.raises(ValueError, match="no such file"):
+        labelstudio_records(tmp_path / "missing")
+
+
+# ---------------------------------------------------------------------------
+# Training end to end
+
+
+def tiny_overrides(corpus: Path, out: Path, **training) -> dict:
+    return {
+        "output_dir": str(out),
+        "data": {
+            "train": [{"kind": "synth", "path": str(corpus), "weight": 1.5}],
+            "eval": [{"kind": "synth", "path": str(corpus / "reports.jsonl"), "limit": 2}],
+        },
+        "training": {"epochs": 2, **training},
+    }
+
+
+def test_train_tiny_model_then_predict(ml, corpus, tmp_path, capsys):
+    from datasets import Dataset
+
+    from gkml.cli import main
+    from gkml.model import load_model
+
+    # the datasets copy, as `gkml synth` saves it (extra columns are ignored)
+    records = [json.loads(line) for line in (corpus / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
+    Dataset.from_list(records).save_to_disk(str(corpus / "dataset"))
+
+    out = tmp_path / "model"
+    cfg_path = write(tmp_path, _merge(base(), tiny_overrides(corpus, out)))
+    assert main(["train", str(cfg_path), "-q", "--set", "training.logging_steps=2"]) == 0
+    assert "entity F1" in capsys.readouterr().out
+
+    names = {p.name for p in out.iterdir()}
+    assert {"model.safetensors", "config.json", "tokenizer.json", "metrics.json", "config.resolved.yaml"} <= names
+    assert not any(n.startswith("checkpoint-") for n in names) and "training_args.bin" not in names
+    assert list((corpus / "dataset").glob("cache-*.arrow"))  # windows cached beside the corpus
+    metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
+    for key in ("f1", "precision", "recall", "f1_SEC", "f1_T2", "f1_T3", "f1_T4", "f1_FACT", "f1_META", "loss"):
+        assert key in metrics["eval"]
+    assert metrics["data"]["train_reports"] == 5 and metrics["data"]["eval_reports"] == 2
+    assert metrics["train"]["tokens_per_second"] > 0 and metrics["epochs"] == pytest.approx(2.0)
+    resolved = load_config(out / "config.resolved.yaml")
+    assert resolved.training.logging_steps == 2 and resolved.data.train[0].weight == 1.5
+
+    tokenizer, model = load_model(out)
+    assert model.config.id2label == ID2LABEL and model.config.num_labels == len(TAGS)
+    assert (model.config.window_max_length, model.config.window_stride) == (128, 32)
+    assert model.config.max_position_embeddings >= 128 and not model.training
+    text = records[0]["text"][:100]
+    import torch
+
+    enc = tokenizer(text, return_tensors="pt", return_offsets_mapping=True)
+    enc.pop("offset_mapping")
+    with torch.no_grad():
+        logits = model(**enc).logits
+    assert logits.shape == (1, enc["input_ids"].shape[1], len(TAGS))
+    assert all(ID2LABEL[i] in TAGS for i in logits.argmax(-1)[0].tolist())
+
+
+def test_resume_continues_from_the_last_checkpoint(ml, corpus, tmp_path, monkeypatch):
+    import gkml.train as train_mod
+    from gkml.train import checkpoints, train
+
+    out = tmp_path / "model"
+    cfg = load_config(TINY, tiny_overrides(corpus, out, epochs=1, early_stopping_patience=1))
+    kept = []
+    monkeypatch.setattr(train_mod.shutil, "rmtree", lambda p: kept.append(p))  # keep the checkpoints
+    first = train(cfg, progress=False)
+    assert kept and checkpoints(out)
+    monkeypatch.undo()
+    cfg.training.epochs = 2
+    second = train(cfg, resume=True, progress=False)
+    assert second["steps"] == 2 * first["steps"]
+    assert second["train"]["tokens_this_session"] == pytest.approx(first["train"]["tokens_this_session"], rel=0.2)
+    assert not checkpoints(out)
+
+
+def test_unusable_config_is_an_error_exit(tmp_path, capsys):
+    from gkml.cli import main
+
+    cfg = base()
+    cfg["windowing"]["stride"] = 500
+    assert main(["train", str(write(tmp_path, cfg))]) == 1
+    assert "windowing.stride" in capsys.readouterr().err
+
+
+def test_training_extra_must_be_trainingarguments_keywords(ml, tmp_path):
+    from gkml.train import training_arguments
+
+    cfg = load_config(TINY, {"output_dir": str(tmp_path), "training": {"extra": {"bogus_arg": 1}}})
+    with pytest.raises(ValueError, match="training.extra: 'bogus_arg' is not a TrainingArguments keyword"):
+        training_arguments(cfg, progress=False)
+    cfg.training.extra = {"eval_strategy": "sometimes"}
+    with pytest.raises(ValueError, match="^training: "):
+        training_arguments(cfg, progress=False)
+    cfg.training.extra = {"logging_first_step": True}
+    assert training_arguments(cfg, progress=False).logging_first_step
+
+
+def _merge(a: dict, b: dict) -> dict:
+    out = dict(a)
+    for k, v in b.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
