@@ -18,49 +18,30 @@ from typing import Any
 from gkml.numbers import Quantity, find_quantities
 from gkml.schema import (
     CELLS,
+    T2_SIGNED_COLS,
     T3_APPLICANT_COLS,
+    T3_CARRIED_IN,
+    T3_CARRIED_OVER,
+    T3_COLS,
+    T3_NEW,
+    T3_ORG_COLS,
+    T3_ORG_SUBTOTAL_COL,
     T3_OUTCOME_ROWS,
     T3_SUBTOTAL_ROWS,
+    T3_TOTAL_COL,
+    T3_TOTAL_ROW,
     T4_GROUPS,
     T4_PARTS,
+    T4_REVIEW,
+    T4_SUITS,
+    T4_TOTAL_COL,
     TEMPLATES,
     Check,
-    cols_of,
     rows_of,
     template_keys,
 )
 
 Number = int | float
-
-# --- structure derived from the catalogue ------------------------------------------------
-
-T3_COLS = cols_of("t3")  # the 7 standard columns, then the printed-variant 小计 column
-T3_TOTAL_COL = next(c for c in cols_of("t3", standard_only=True) if c not in T3_APPLICANT_COLS)
-T3_ORG_COLS = tuple(
-    c for c in T3_APPLICANT_COLS if CELLS[f"t3.{rows_of('t3')[0]}.{c}"].col_zh.startswith("法人或其他组织")
-)
-T3_ORG_SUBTOTAL_COL = next(c for c in T3_COLS if c not in cols_of("t3", standard_only=True))
-T4_TOTAL_COL = next(c for c in cols_of("t4") if c not in T4_PARTS)
-T4_REVIEW = tuple(g for g in T4_GROUPS if CELLS[f"t4.{g}.{T4_TOTAL_COL}"].row_zh.startswith("行政复议"))
-T4_SUITS = tuple(g for g in T4_GROUPS if CELLS[f"t4.{g}.{T4_TOTAL_COL}"].row_zh.startswith("行政诉讼"))
-
-# Table 3 rows outside the outcome block, found by their printed labels.
-_T3_NON_OUTCOME = [
-    r for r in rows_of("t3", standard_only=True) if not any(r in rows for rows in T3_OUTCOME_ROWS.values())
-]
-
-
-def _t3_row(label_start: str) -> str:
-    return next(r for r in _T3_NON_OUTCOME if CELLS[f"t3.{r}.{T3_TOTAL_COL}"].row_zh.startswith(label_start))
-
-
-T3_NEW = _t3_row("一、")
-T3_CARRIED_IN = _t3_row("二、")
-T3_TOTAL_ROW = next(r for r in _T3_NON_OUTCOME if "总计" in CELLS[f"t3.{r}.{T3_TOTAL_COL}"].row_zh)
-T3_CARRIED_OVER = _t3_row("四、")
-
-# Table-2 columns that may legitimately be negative (2019: 本年增/减).
-T2_SIGNED_COLS = frozenset(c.col for c in CELLS.values() if c.table == 2 and "增/减" in c.col_zh)
 
 
 def _k(prefix: str, row: str, col: str) -> str:

@@ -115,19 +115,33 @@ def template_keys(template: str, standard_only: bool = True) -> tuple[str, ...]:
     )
 
 
-# Table 3 structure, derived from the catalogue (the identities in gkml.checks use these).
-T3_APPLICANT_COLS = tuple(c for c in cols_of("t3", standard_only=True) if c != "total")
+# Table structure.  Row and column ids are the catalogue's; the assertions below keep them so.
+T3_NEW, T3_CARRIED_IN, T3_TOTAL_ROW, T3_CARRIED_OVER = "new", "carried_in", "total", "carried_over"
+T3_TOTAL_COL = "total"
+T3_ORG_SUBTOTAL_COL = "org_subtotal"  # printed by some reports only
+T3_APPLICANT_COLS = tuple(c for c in cols_of("t3", standard_only=True) if c != T3_TOTAL_COL)
+T3_ORG_COLS = T3_APPLICANT_COLS[1:]  # the five 法人或其他组织 columns (自然人 first)
+T3_COLS = cols_of("t3")  # the 7 standard columns, then the 小计 column
 T3_OUTCOME_ROWS = {
     t: tuple(
         r
         for r in rows_of("t3", t, standard_only=True)
-        if r not in ("new", "carried_in", "total", "carried_over")
+        if r not in (T3_NEW, T3_CARRIED_IN, T3_TOTAL_ROW, T3_CARRIED_OVER)
     )
     for t in ("2021", "2019")
 }
 T3_SUBTOTAL_ROWS = tuple(r for r in rows_of("t3") if r.endswith("_subtotal"))
 T4_GROUPS = rows_of("t4")
-T4_PARTS = tuple(c for c in cols_of("t4") if c != "total")
+T4_TOTAL_COL = "total"
+T4_PARTS = tuple(c for c in cols_of("t4") if c != T4_TOTAL_COL)
+T4_REVIEW = tuple(g for g in T4_GROUPS if CELLS[f"t4.{g}.{T4_TOTAL_COL}"].row_zh.startswith("行政复议"))
+T4_SUITS = tuple(g for g in T4_GROUPS if g not in T4_REVIEW)
+# 2019 本年增/减: the only table-2 column that may be negative
+T2_SIGNED_COLS = frozenset(c.col for c in CELLS.values() if c.table == 2 and "增/减" in c.col_zh)
+
+assert {T3_NEW, T3_CARRIED_IN, T3_TOTAL_ROW, T3_CARRIED_OVER} <= set(rows_of("t3"))
+assert {T3_TOTAL_COL, T3_ORG_SUBTOTAL_COL} <= set(T3_COLS) and T3_ORG_COLS[0] == "business"
+assert T4_TOTAL_COL in cols_of("t4") and len(T4_SUITS) == 2
 
 
 def row_label(prefix: str, row: str) -> str:
