@@ -64,6 +64,47 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    import os
+    import time
+
+    from gkml.synth import corpus
+    from gkml.synth.config import ALL_LAYOUTS, LAYOUTS, load_config
+
+    if args.stats:
+        print(corpus.format_stats(corpus.load_records(Path(args.stats))))
+        return 0
+    config = load_config(args.config)
+    if args.layout and args.layout not in ALL_LAYOUTS:
+        raise ValueError(f"unknown layout {args.layout!r} (known: {', '.join(ALL_LAYOUTS)})")
+    workers = args.workers or (os.cpu_count() or 1)
+    if args.examples:
+        for layout in [args.layout] if args.layout else ALL_LAYOUTS:
+            r = corpus.make_report(0, args.seed, config, layout)
+            noise = ", ".join(r["noise"]) or "none"
+            print(f"===== {layout} | template {r['template']} | {r['level']} | noise: {noise} =====")
+            print(r["text"][: args.chars] if args.chars else r["text"])
+            print()
+        return 0
+    if args.baseline:
+        layouts = [args.layout] if args.layout else list(LAYOUTS)
+        records = [r for lay in layouts for r in corpus.generate(args.baseline, args.seed, config, lay, workers)]
+        print(corpus.format_scores(corpus.score_labeller(records)))
+        return 0
+    if not args.output:
+        raise ValueError("-o/--output is required to write a corpus (or use --stats, --examples, --baseline)")
+    start = time.perf_counter()
+    records = corpus.generate(args.n, args.seed, config, args.layout, workers)
+    if not args.quiet:
+        from tqdm import tqdm
+
+        records = tqdm(records, total=args.n, desc="synth", unit="report")
+    out = Path(args.output)
+    n = corpus.save(records, out, progress=not args.quiet)
+    print(f"{n} reports in {time.perf_counter() - start:.1f}s: {out / 'dataset'} (datasets), {out / 'reports.jsonl'}")
+    return 0
+
+
 def cmd_labels(args: argparse.Namespace) -> int:
     from gkml.labels import ENTITY_TYPES, TAGS, group
 
@@ -86,6 +127,87 @@ def cmd_train(args: argparse.Namespace) -> int:
     groups = "  ".join(f"{g} {ev.get('f1_' + g, 0):.3f}" for g in ("SEC", "T2", "T3", "T4", "FACT", "META"))
     print(f"entity F1 {ev.get('f1', 0):.3f} (P {ev.get('precision', 0):.3f} R {ev.get('recall', 0):.3f}); {groups}")
     print(f"model: {cfg.output_dir} (metrics.json, config.resolved.yaml)")
+    return 0
+
+
+# --- gkml ls: the annotation loop with Label Studio (gkml/annotate.py, gkml/lsbackend.py) ---
+
+
+def cmd_ls_config(args: argparse.Namespace) -> int:
+    from gkml.annotate import label_config
+
+    config = label_config()
+    if args.output:
+        Path(args.output).write_text(config, encoding="utf-8")
+        print(f"labelling config: {args.output}")
+    else:
+        sys.stdout.write(config)
+    return 0
+
+
+def cmd_ls_tasks(args: argparse.Namespace) -> int:
+    from gkml.annotate import tasks_from_paths
+
+    tasks, errors = tasks_from_paths(args.paths, engine=args.engine, model=args.model, predictions=not args.no_predictions)
+    for e in errors:
+        print(f"gkml ls tasks: skipped {e}", file=sys.stderr)
+    if not tasks:
+        raise ValueError("no readable input: nothing to write")
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(tasks, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    regions = sum(len(p["result"]) for t in tasks for p in t.get("predictions", []))
+    print(f"{len(tasks)} tasks, {regions} pre-annotated regions, {len(errors)} unreadable inputs: {out}")
+    return 0
+
+
+def cmd_ls_push(args: argparse.Namespace) -> int:
+    from gkml.annotate import connect, push, read_export
+
+    tasks = []
+    for path in args.tasks:
+        tasks += read_export(path)
+    stats = push(connect(args.url, args.api_key), tasks, title=args.project)
+    state = "created" if stats.created else "found"
+    print(
+        f"project {args.project!r} (id {stats.project_id}) {state}: {stats.imported} tasks imported "
+        f"({stats.predictions} predictions), {stats.skipped} already there"
+    )
+    return 0
+
+
+def cmd_ls_pull(args: argparse.Namespace) -> int:
+    from gkml.annotate import connect, pull, write_export
+
+    tasks = pull(connect(args.url, args.api_key), title=args.project, all_tasks=args.all)
+    n = write_export(tasks, Path(args.output))
+    print(f"{len(tasks)} tasks, {n} with a completed annotation: {args.output}")
+    return 0
+
+
+def cmd_ls_convert(args: argparse.Namespace) -> int:
+    from gkml.annotate import convert
+
+    s = convert(args.paths, args.output)
+    print(
+        f"{s.files} export files, {s.tasks} tasks: {s.records} annotated reports, {s.spans} spans "
+        f"({s.empty_tasks} tasks without a completed annotation) → {s.out}/dataset, {s.out}/reports.jsonl"
+    )
+    return 0
+
+
+def cmd_ls_serve(args: argparse.Namespace) -> int:
+    from gkml.lsbackend import make_server
+
+    server = make_server(args.host, args.port, engine=args.engine, model=args.model, quiet=args.quiet)
+    print(f"gkml ML backend ({server.version}) on {server.url} — in Label Studio: Settings → Model → Connect model, "
+          f"URL {server.url}. Ctrl-C stops it.", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
     return 0
 
 
@@ -124,6 +246,25 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("schema", help="print the JSON Schema of one output line")
     p.set_defaults(func=cmd_schema)
 
+    p = sub.add_parser(
+        "synth",
+        help="generate synthetic labelled reports (datasets + JSONL), or show their stats/examples",
+        description="Generate N synthetic reports in every layout, with OCR/scrape noise and exact gold spans, "
+        "as a Hugging Face dataset (DIR/dataset) and JSON Lines (DIR/reports.jsonl). Deterministic for a seed.",
+    )
+    p.add_argument("--n", type=int, default=1000, help="number of reports (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="corpus seed (default 0)")
+    p.add_argument("-o", "--output", help="directory to write")
+    p.add_argument("--config", help="YAML config (default: the built-in one, as in configs/synth.yaml)")
+    p.add_argument("--layout", help="only this layout (cell_lines, pipes, pipe_lines, html, markdown_ocr, pdf_text, narrative)")
+    p.add_argument("--workers", type=int, default=0, help="processes (default: one per CPU); output is the same")
+    p.add_argument("--stats", metavar="DIR", help="print counts per template, layout, noise kind and label of DIR")
+    p.add_argument("--examples", action="store_true", help="print one report per layout, to compare with samples/")
+    p.add_argument("--chars", type=int, default=0, help="with --examples: print at most this many characters")
+    p.add_argument("--baseline", type=int, metavar="N", help="score the rule baseline on N reports per layout")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_synth)
+
     p = sub.add_parser("labels", help="print the model's label catalogue (entity types or BIO tags)")
     p.add_argument("--tags", action="store_true", help="print the BIO tag list instead")
     p.set_defaults(func=cmd_labels)
@@ -142,6 +283,72 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
+    # --- gkml ls ---
+    ls = sub.add_parser(
+        "ls",
+        help="annotate with Label Studio: labelling config, tasks, push/pull, convert, ML backend",
+        description="The annotation loop: `config` prints the labelling config, `tasks` makes import JSON with "
+        "pre-annotations, `push`/`pull` talk to a server (URL and key from --url/--api-key or LABEL_STUDIO_URL/"
+        "LABEL_STUDIO_API_KEY), `convert` turns exports into training data, `serve` is an ML backend.",
+    )
+    ls_sub = ls.add_subparsers(dest="ls_command", required=True, metavar="LS_COMMAND")
+
+    def server_options(q: argparse.ArgumentParser) -> None:
+        q.add_argument("--url", help="Label Studio URL (default: $LABEL_STUDIO_URL)")
+        q.add_argument("--api-key", help="API token (default: $LABEL_STUDIO_API_KEY; prefer the variable: "
+                       "options show in the process list)")
+        q.add_argument("--project", default="gkml annual reports", help="project title (default: %(default)r)")
+
+    p = ls_sub.add_parser("config", help="print the labelling config generated from the label catalogue")
+    p.add_argument("-o", "--output", help="write it to this file instead")
+    p.set_defaults(func=cmd_ls_config)
+
+    p = ls_sub.add_parser(
+        "tasks",
+        help="reports → Label Studio import JSON with pre-annotations",
+        description="One task per report: the normalised text (data.text; offsets are characters of it), doc_id and "
+        "source, and a prediction from the rule baseline or a trained model (model_version, score, regions).",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="report files, directories or glob patterns")
+    p.add_argument("-o", "--output", required=True, help="JSON file to write (Label Studio import format)")
+    p.add_argument("--engine", default="rules", help="labeller for the pre-annotations (default: rules)")
+    p.add_argument("--model", metavar="DIR", help="pre-annotate with this trained model instead of --engine")
+    p.add_argument("--no-predictions", action="store_true", help="text only, no pre-annotations")
+    p.set_defaults(func=cmd_ls_tasks)
+
+    p = ls_sub.add_parser("push", help="create/find the project (generated config) and import tasks")
+    p.add_argument("tasks", nargs="+", metavar="TASKS.json", help="files written by `gkml ls tasks`")
+    server_options(p)
+    p.set_defaults(func=cmd_ls_push)
+
+    p = ls_sub.add_parser("pull", help="export the project's annotated tasks (Label Studio JSON)")
+    p.add_argument("-o", "--output", required=True, help="JSON file to write, e.g. annotations/batch1.json")
+    p.add_argument("--all", action="store_true", help="every task, also those without annotations")
+    server_options(p)
+    p.set_defaults(func=cmd_ls_pull)
+
+    p = ls_sub.add_parser(
+        "convert",
+        help="Label Studio exports → training data (datasets + JSONL, character spans)",
+        description="Check every region (one known label, inside the text, its text equal to the task text at its "
+        "offsets, no overlaps) and write OUT/reports.jsonl and OUT/dataset (id, text, spans, IOB2 tags).",
+    )
+    p.add_argument("paths", nargs="+", metavar="EXPORT", help="Label Studio JSON exports (files or folders)")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.set_defaults(func=cmd_ls_convert)
+
+    p = ls_sub.add_parser(
+        "serve",
+        help="ML backend: Label Studio gets gkml's predictions for every task it opens",
+        description="Serve the Label Studio ML backend API (/health, /setup, /predict) with a trained model or the "
+        "rule baseline. Start Label Studio with ML_BLOCK_LOCAL_IP=false to connect to a backend on this machine.",
+    )
+    p.add_argument("--model", metavar="DIR", help="trained model directory (default: --engine)")
+    p.add_argument("--engine", default="rules", help="labeller when no --model is given (default: rules)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
+    p.add_argument("--port", type=int, default=9090, help="port (default: %(default)s)")
+    p.add_argument("-q", "--quiet", action="store_true", help="no request log")
+    p.set_defaults(func=cmd_ls_serve)
     return parser
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
-import subprocess
+import shutil
 import sys
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -156,6 +156,7 @@ def _backend(tokenizer_json: str):
 
 def encode_batch(
     batch: dict[str, list],
+    indices: list[int],
     tokenizer_json: str,
     max_length: int,
     stride: int,
@@ -175,7 +176,9 @@ def encode_batch(
         "length": [],
     }
     encodings = tk.encode_batch(batch["text"], add_special_tokens=False)
-    for doc_id, text, spans, enc in zip(batch["id"], batch["text"], batch["spans"], encodings, strict=True):
+    for index, doc_id, text, spans, enc in zip(
+        indices, batch["id"], batch["text"], batch["spans"], encodings, strict=True
+    ):
         try:
             labels = token_labels(enc.offsets, char_tags(len(text), spans))
         except ValueError as e:
@@ -183,7 +186,7 @@ def encode_batch(
         for row in encode_report(enc.ids, labels, max_length, stride, cls_id, sep_id):
             for k, v in row.items():
                 out[k].append(v)
-            out["doc"].append(f"{prefix}{doc_id}")
+            out["doc"].append(f"{prefix}{index}:{doc_id}")  # the row number: ids may repeat
     return out
 
 
@@ -214,6 +217,7 @@ def tokenize_reports(reports, tokenizer, max_length: int, stride: int, prefix: s
     )
     return reports.map(
         encode_batch,
+        with_indices=True,
         batched=True,
         batch_size=64,
         remove_columns=reports.column_names,
@@ -299,9 +303,13 @@ def load_synth(path: str | Path):
         for n, line in enumerate(f, 1):
             if line.strip():
                 try:
-                    records.append(json.loads(line))
+                    record = json.loads(line)
                 except json.JSONDecodeError as e:
                     raise ValueError(f"{jsonl}:{n}: not JSON: {e}") from None
+                missing = {"id", "text", "spans"} - set(record)
+                if missing:
+                    raise ValueError(f"{jsonl}:{n}: no {', '.join(sorted(missing))}")
+                records.append(record)
     return reports_table(records)
 
 
@@ -312,22 +320,28 @@ def generated_corpus_dir(n: int, seed: int, config: str | None, cache_dir: str |
 
 
 def generate_synth(n: int, seed: int, config: str | None, cache_dir: str | Path) -> Path:
-    """Make (once) a synthetic corpus with ``gkml synth`` and return its directory. Written
-    to a temporary folder and renamed when complete, so an interrupted run is never reused."""
+    """Make (once) a synthetic corpus with :mod:`gkml.synth` (as ``gkml synth`` does) and
+    return its directory. Written to a temporary folder and renamed when complete, so an
+    interrupted run is never reused."""
+    import os
+
+    from gkml import synth
+
     if config and not Path(config).is_file():
         raise ValueError(f"synth config {config}: no such file")
     out = generated_corpus_dir(n, seed, config, cache_dir)
     if out.is_dir():
         return out
+    synth_config = synth.load_config(config)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", dir=out.parent))
-    cmd = [sys.executable, "-m", "gkml", "synth", "--n", str(n), "--seed", str(seed), "-o", str(tmp)]
-    if config:
-        cmd += ["--config", config]
-    done = subprocess.run(cmd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise ValueError(f"`{' '.join(cmd[2:])}` failed: {done.stderr.strip()[-2000:]}")
-    tmp.rename(out)
+    try:
+        print(f"generating {n} synthetic reports (seed {seed}) into {out}", file=sys.stderr)
+        synth.save(synth.generate(n, seed, synth_config, workers=len(os.sched_getaffinity(0))), tmp)
+        tmp.rename(out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
     return out
 
 

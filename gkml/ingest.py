@@ -1,15 +1,18 @@
-"""Read one input file (plain text, HTML page, text PDF) into a normalised `Document`.
+"""Read one input file (plain text, HTML page, PDF, scanned PDF, page image) into a normalised `Document`.
 
 Every later stage (model, assemble, check) reads `Document.text`; `offsets` maps each of its
 characters back to the decoded original, so any span, and above all any printed number, can
 be shown where it was printed. Encodings are detected from the bytes, never from the file
-name, because report sites serve GBK and Big5 pages under any extension.
+name, because report sites serve GBK and Big5 pages under any extension. PDF pages without a
+usable text layer, and images, are read by OCR (`gkml.ocr`); `Document.ocr` then says where on
+which page each character was printed.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from html import unescape
@@ -23,14 +26,41 @@ class IngestError(Exception):
     """The input cannot be read; the message says what is wrong with it, for a human."""
 
 
+OcrBox = tuple[int, int, int, int, int]  # page (0-based), x0, y0, x1, y1 in page pixels (gkml.ocr)
+
+
+@dataclass
+class OcrInfo:
+    """What OCR read: one box per character of `Document.original` (None where a PDF page's own
+    text layer was used), so a span of the text can be found on the page image."""
+
+    boxes: list[OcrBox | None]
+    pages: int  # pages read by OCR
+    confidence: float  # mean recognition score of the characters OCR read
+
+
 @dataclass
 class Document:
     text: str  # normalised text
     offsets: list[int]  # offsets[i] = index in `original` of text[i]
-    original: str  # decoded source (HTML: the page source; PDF: the raw extracted text)
-    kind: str  # "txt" | "html" | "pdf"
+    original: str  # decoded source (HTML: the page source; PDF: the raw extracted text; OCR: its layout text)
+    kind: str  # "txt" | "html" | "pdf" | "image"
     source: str  # the path as given
     encoding: str | None = None  # detected encoding (text and HTML inputs)
+    ocr: OcrInfo | None = None  # set when any page was read by OCR
+
+    def page_boxes(self, start: int, end: int) -> list[OcrBox]:
+        """Where `text[start:end]` was printed: per page, the box around its OCR'd characters."""
+        if self.ocr is None:
+            return []
+        found: dict[int, list[int]] = {}
+        for i in range(start, end):
+            box = self.ocr.boxes[self.offsets[i]]
+            if box is not None and not self.text[i].isspace():
+                p, x0, y0, x1, y1 = box
+                b = found.setdefault(p, [x0, y0, x1, y1])
+                b[:] = [min(b[0], x0), min(b[1], y0), max(b[2], x1), max(b[3], y1)]
+        return [(p, *b) for p, b in sorted(found.items())]
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """Half-open span of `original` that produced `text[start:end]`."""
@@ -353,7 +383,7 @@ def _render_table(out: _Out, table: _El) -> None:
         out.newline(row.end if row.end is not None else row.pos)
 
 
-def _html_text(source: str) -> tuple[str, list[int]]:
+def html_text(source: str) -> tuple[str, list[int]]:
     builder = _TreeBuilder(source)
     builder.feed(source)
     builder.close()
@@ -394,23 +424,93 @@ def _pdf_page(page) -> str:
     return "\n".join(text for _, text in items if text)
 
 
-def _pdf_text(data: bytes) -> str:
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def junk_text_layer(text: str) -> str | None:
+    """Why a PDF page's text layer cannot be read as a report, or None if it can.
+
+    Scanners and some converters leave a layer that is empty, or made of glyph ids that map
+    to nothing: pdfminer's "(cid:123)", U+FFFD, private-use code points, or Latin-1 mojibake of
+    GBK bytes (many letters, almost none of them Chinese). Such a page is read by OCR instead.
+    """
+    solid = [c for c in _CID.sub("\ufffd", text) if not c.isspace()]
+    if len(solid) < 10:
+        return "almost no text"
+    bad = sum(c == "\ufffd" or unicodedata.category(c) in ("Co", "Cc", "Cs") for c in solid)
+    if bad > 0.2 * len(solid):
+        return "mostly unmapped glyphs (replacement or private-use characters)"
+    letters = [c for c in solid if c.isalpha()]
+    cjk = sum("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in letters)
+    if len(letters) >= 20 and cjk < 0.3 * len(letters):
+        return "almost no Chinese characters"
+    return None
+
+
+def _pdf_text(data: bytes) -> tuple[str, OcrInfo | None]:
+    """Text layer page by page; a page whose layer is junk (and that has an image to read) is OCR'd."""
     import pdfplumber
 
     if b"%%EOF" not in data[-2048:]:
         raise IngestError("cannot read PDF: truncated (no %%EOF marker at the end)")
-    pages, chars = [], 0
+    pages: list[str | None] = []  # None: read by OCR
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for page in pdf.pages:
-                chars += len(page.chars)
-                pages.append(_pdf_page(page))
+                reason = junk_text_layer("".join(c["text"] for c in page.chars))
+                scanned = reason is not None and (reason != "almost no text" or bool(page.images))
+                pages.append(None if scanned else _pdf_page(page))
                 page.close()  # drop the page's parsed objects: long reports stay small in memory
     except Exception as e:  # pdfminer raises many unrelated types for broken or encrypted files
         raise IngestError(f"cannot read PDF: {': '.join(filter(None, [type(e).__name__, str(e)]))}") from None
-    if not chars:
-        raise IngestError("needs OCR: PDF has no text layer (scanned?)")
-    return "\n".join(pages)
+    todo = [i for i, p in enumerate(pages) if p is None]
+    if not todo:
+        return "\n".join(p or "" for p in pages), None
+    return _with_ocr(data, pages, todo)
+
+
+def _with_ocr(data: bytes, pages: list[str | None], todo: list[int]) -> tuple[str, OcrInfo]:
+    from gkml import ocr
+
+    if len(todo) > ocr.MAX_PAGES:
+        raise IngestError(f"needs OCR on {len(todo)} pages, more than the limit of {ocr.MAX_PAGES}")
+    parts: list[tuple[str, list[OcrBox | None]]] = []
+    scores, chars = 0.0, 0
+    try:
+        for i, page in enumerate(pages):
+            if page is not None:
+                parts.append((page, [None] * len(page)))
+                continue
+            got = ocr.ocr_images(ocr.render_pdf_pages(data, [i]), [i])
+            parts.append((got.text, list(got.boxes)))
+            scores, chars = scores + got.confidence * got.chars, chars + got.chars
+    except ocr.OcrError as e:
+        raise IngestError(str(e)) from None
+    if not chars and not any(page for page in pages if page):
+        raise IngestError(f"OCR found no text: the PDF has no text layer and OCR read nothing on its {len(todo)} page(s)")
+    text, boxes = "", []
+    for k, (t, b) in enumerate(parts):
+        if k:
+            text += "\n"
+            boxes.append(None)
+        text += t
+        boxes += b
+    return text, OcrInfo(boxes, len(todo), scores / chars if chars else 0.0)
+
+
+def _image_text(data: bytes) -> tuple[str, OcrInfo]:
+    from gkml import ocr
+
+    try:
+        images = ocr.load_image_pages(data)
+        if len(images) > ocr.MAX_PAGES:
+            raise IngestError(f"image has more than {ocr.MAX_PAGES} pages: too many for OCR")
+        got = ocr.ocr_images(images)
+    except ocr.OcrError as e:
+        raise IngestError(str(e)) from None
+    if not got.chars:
+        raise IngestError(f"OCR found no text in the image ({len(images)} page(s))")
+    return got.text, OcrInfo(list(got.boxes), got.pages, got.confidence)
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -424,8 +524,9 @@ def _sniff(data: bytes, ext: str) -> str:
     """Input kind from the bytes first, the extension second (sites mislabel files)."""
     if b"%PDF-" in data[:1024]:
         return "pdf"
-    if ext in _IMAGE_EXTS or data.startswith(_IMAGE_MAGIC) or data[8:12] == b"WEBP":
-        raise IngestError(f"needs OCR: image input ({ext or 'no extension'}); run OCR first")
+    bmp = data.startswith(b"BM") and int.from_bytes(data[2:6], "little") == len(data)
+    if data.startswith(_IMAGE_MAGIC) or data[8:12] == b"WEBP" or bmp or (ext in _IMAGE_EXTS and not data.isascii()):
+        return "image"  # read by OCR
     for magic, what in _OFFICE.items():
         if data.startswith(magic):
             raise IngestError(f"unsupported file type: {what}; convert it to PDF, HTML or text")
@@ -453,9 +554,9 @@ def ingest(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
         raise IngestError("empty file" if not data else "empty file: whitespace only")
     ext = p.suffix.lower()
     kind = _sniff(data, ext)
-    encoding = None
-    if kind == "pdf":
-        original = _pdf_text(data)
+    encoding, ocr_info = None, None
+    if kind in ("pdf", "image"):
+        original, ocr_info = _pdf_text(data) if kind == "pdf" else _image_text(data)
         raw, raw_offs = original, None
     else:
         try:
@@ -463,10 +564,10 @@ def ingest(path: str | Path, max_bytes: int = MAX_BYTES) -> Document:
             original, encoding = _decode(data, m.group(1).decode("ascii") if m else None)
         except IngestError as e:
             raise IngestError(f"cannot read PDF: no %PDF header ({e})" if ext == ".pdf" else str(e)) from None
-        raw, raw_offs = _html_text(original) if kind == "html" else (original, None)
+        raw, raw_offs = html_text(original) if kind == "html" else (original, None)
     text, offs = normalise(raw)
     if raw_offs is not None:
         offs = [raw_offs[i] for i in offs]
     if not text.strip():
         raise IngestError(f"empty file: no text in the {kind.upper()} input")
-    return Document(text, offs, original, kind, source, encoding)
+    return Document(text, offs, original, kind, source, encoding, ocr_info)

@@ -11,6 +11,24 @@ from pathlib import Path
 from gkml.labels import ID2LABEL, LABEL2ID, TAGS
 
 
+def check_checkpoint(model_cfg, window_cfg) -> None:
+    """Fail before any data work when ``init_from`` is not a local checkpoint or its
+    position table is shorter than a window."""
+    from transformers import AutoConfig
+
+    path = Path(model_cfg.init_from)
+    if not (path / "config.json").is_file():
+        raise ValueError(f"model.init_from: {path} is not a local Hugging Face checkpoint (no config.json)")
+    positions = getattr(
+        AutoConfig.from_pretrained(path, local_files_only=True), "max_position_embeddings", None
+    )
+    if positions is not None and positions < window_cfg.max_length:
+        raise ValueError(
+            f"windowing.max_length ({window_cfg.max_length}) exceeds the checkpoint's "
+            f"max_position_embeddings ({positions})"
+        )
+
+
 def build_model(model_cfg, window_cfg, tokenizer):
     """A BERT token classifier of the configured size with fresh weights, or the local
     checkpoint ``init_from`` with a new classification head for gkml's labels.
@@ -21,25 +39,15 @@ def build_model(model_cfg, window_cfg, tokenizer):
     from transformers import AutoModelForTokenClassification, BertConfig, BertForTokenClassification
 
     if model_cfg.init_from:
-        path = Path(model_cfg.init_from)
-        if not (path / "config.json").is_file():
-            raise ValueError(
-                f"model.init_from: {path} is not a local Hugging Face checkpoint (no config.json)"
-            )
+        check_checkpoint(model_cfg, window_cfg)
         model = AutoModelForTokenClassification.from_pretrained(
-            path,
+            model_cfg.init_from,
             num_labels=len(TAGS),
             id2label=ID2LABEL,
             label2id=LABEL2ID,
             ignore_mismatched_sizes=True,
             local_files_only=True,
         )
-        positions = getattr(model.config, "max_position_embeddings", None)
-        if positions is not None and positions < window_cfg.max_length:
-            raise ValueError(
-                f"windowing.max_length ({window_cfg.max_length}) exceeds the checkpoint's "
-                f"max_position_embeddings ({positions})"
-            )
     else:
         config = BertConfig(
             vocab_size=len(tokenizer),

@@ -17,7 +17,7 @@ from gkml.assemble import assemble
 from gkml.checks import run_checks
 from gkml.ingest import MAX_BYTES, IngestError, ingest
 from gkml.labels import Span
-from gkml.schema import CELL_KEYS, Report
+from gkml.schema import CELL_KEYS, OcrSummary, Report
 
 Labeller = Callable[[str], list[Span]]
 
@@ -73,6 +73,8 @@ def predict_one(path: str, labeller: Labeller, engine: str, max_bytes: int = MAX
     except Exception as e:  # a bug must cost one record, not the batch
         return Report.failed(doc_id, path, f"internal error: {type(e).__name__}: {e}", doc.kind)
     report.doc_id, report.source, report.input_kind, report.engine = doc_id, path, doc.kind, engine
+    if doc.ocr is not None:
+        report.ocr = OcrSummary(doc.ocr.pages, round(doc.ocr.confidence, 4))
     return report
 
 
@@ -100,7 +102,8 @@ def write_jsonl(reports: Iterable[Report], out: Path) -> list[Report]:
     return done
 
 
-CSV_META = ["doc_id", "source", "status", "error", "template", "agency", "year", "published", "failed_checks", "blank_cells"]
+CSV_META = ["doc_id", "source", "status", "error", "template", "agency", "year", "published", "failed_checks", "blank_cells",
+            "ocr_confidence"]
 
 
 def write_wide_csv(reports: Iterable[Report], out: Path) -> None:
@@ -114,4 +117,5 @@ def write_wide_csv(reports: Iterable[Report], out: Path) -> None:
             blank = " ".join(k for k, c in r.cells.items() if c.value is None)
             cells = [r.cells[k].value if k in r.cells and r.cells[k].value is not None else "" for k in CELL_KEYS]
             meta = [r.meta.agency or "", r.meta.year or "", r.meta.published or ""]
-            w.writerow([r.doc_id, r.source, r.status, r.error or "", r.template, *meta, failed, blank, *cells])
+            ocr = r.ocr.confidence if r.ocr else ""
+            w.writerow([r.doc_id, r.source, r.status, r.error or "", r.template, *meta, failed, blank, ocr, *cells])

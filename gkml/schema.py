@@ -207,6 +207,14 @@ class Meta:
 
 
 @dataclass
+class OcrSummary:
+    """Present when OCR read some pages of the input (a scanned PDF, an image)."""
+
+    pages: int  # pages read by OCR
+    confidence: float  # mean recognition score of the OCR'd characters, 0-1
+
+
+@dataclass
 class Report:
     doc_id: str
     source: str
@@ -218,8 +226,9 @@ class Report:
     cells: dict[str, CellValue] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
-    input_kind: str | None = None  # txt | html | pdf | ... (what ingest saw)
+    input_kind: str | None = None  # txt | html | pdf | image (what ingest saw)
     engine: str | None = None
+    ocr: OcrSummary | None = None  # None: no page was read by OCR
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -242,6 +251,7 @@ class Report:
             checks=[Check(**c) for c in d.get("checks", [])],
             input_kind=d.get("input_kind"),
             engine=d.get("engine"),
+            ocr=OcrSummary(**d["ocr"]) if d.get("ocr") else None,
         )
 
     @classmethod
@@ -282,6 +292,15 @@ def json_schema() -> dict[str, Any]:
             "template": {"enum": list(TEMPLATES)},
             "input_kind": {"type": ["string", "null"]},
             "engine": {"type": ["string", "null"]},
+            "ocr": {
+                "type": ["object", "null"],
+                "required": ["pages", "confidence"],
+                "properties": {
+                    "pages": {"type": "integer", "minimum": 0},
+                    "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                },
+                "additionalProperties": False,
+            },
             "meta": {
                 "type": "object",
                 "properties": {

@@ -24,12 +24,12 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from transformers import TrainerCallback
+from transformers import PrinterCallback, TrainerCallback
 
 from gkml.config import TrainConfig, dump_config
 from gkml.data import IGNORE, prepare, token_owners
 from gkml.labels import ID2LABEL, group
-from gkml.model import build_model, load_model
+from gkml.model import build_model, check_checkpoint, load_model
 
 __all__ = ["train", "load_model", "entity_scores", "doc_sequences"]
 
@@ -118,11 +118,21 @@ def entity_scores(
 def metrics_for(eval_windows) -> tuple[Callable, dict[str, Any]]:
     """The Trainer's ``compute_metrics`` for these eval windows, and a dict where it
     leaves the per-entity-type scores of the last evaluation (too many to log)."""
-    docs, starts, lengths = eval_windows["doc"], eval_windows["start"], eval_windows["length"]
+    docs, starts, lengths = (
+        list(eval_windows["doc"]),
+        list(eval_windows["start"]),
+        list(eval_windows["length"]),
+    )
+    gold_labels = list(eval_windows["labels"])
     last: dict[str, Any] = {}
 
     def compute_metrics(eval_pred) -> dict[str, float]:
-        gold, pred = doc_sequences(eval_pred.predictions, eval_pred.label_ids, docs, starts, lengths)
+        label_ids = eval_pred.label_ids
+        if len(label_ids) != len(gold_labels) or any(
+            list(row[: len(gold)]) != gold for row, gold in zip(label_ids, gold_labels, strict=False)
+        ):
+            raise ValueError("evaluation windows came back out of order: the eval sampler must be sequential")
+        gold, pred = doc_sequences(eval_pred.predictions, label_ids, docs, starts, lengths)
         scores = entity_scores(gold, pred, per_type=True)
         last["per_type"] = scores.pop("per_type")
         return scores
@@ -188,8 +198,9 @@ def training_arguments(cfg: TrainConfig, progress: bool):
         "seed": cfg.seed,
         "disable_tqdm": not progress,
         "include_num_input_tokens_seen": "non_padding",
-        "train_sampling_strategy": "group_by_length",
-        "length_column_name": "length",
+        # Not "group_by_length": it would also shuffle evaluation windows, which the metrics
+        # read in dataset order (and nearly every window is full anyway).
+        "train_sampling_strategy": "random",
         "dataloader_pin_memory": torch.cuda.is_available(),  # pinning is for copies to a GPU
         **t.extra,
     }
@@ -241,6 +252,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         set_seed,
     )
 
+    if not progress:
+        import datasets
+        import transformers
+
+        datasets.disable_progress_bars()
+        transformers.utils.logging.disable_progress_bar()
     threads = cpu_threads(cfg.training.num_threads)
     set_seed(cfg.seed)
     out = Path(cfg.output_dir)
@@ -253,11 +270,11 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
             shutil.rmtree(stale)
 
     if cfg.model.init_from:
+        check_checkpoint(cfg.model, cfg.windowing)
         tokenizer = AutoTokenizer.from_pretrained(cfg.model.init_from, local_files_only=True)
     elif resume_from and (out / "tokenizer.json").is_file():
-        tokenizer = AutoTokenizer.from_pretrained(
-            out, local_files_only=True
-        )  # the vocabulary the checkpoints use
+        # the vocabulary the checkpoints were trained with, not one rebuilt from the corpus
+        tokenizer = AutoTokenizer.from_pretrained(out, local_files_only=True)
     else:
         tokenizer = None
     data = prepare(cfg, tokenizer)
@@ -282,6 +299,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         preprocess_logits_for_metrics=argmax_logits,
         callbacks=callbacks,
     )
+    if not progress:
+        trainer.remove_callback(PrinterCallback)  # what replaces the progress bar: quiet means quiet
     session = _SessionStart()
     trainer.add_callback(session)
     started = time.time()

@@ -42,7 +42,7 @@ def ml():
 # Seed-derived records in the synthetic corpus format (hand-made spans)
 
 
-def seed_record(path: Path, n_chars: int = 1400) -> dict:
+def seed_record(path: Path, n_chars: int = 600) -> dict:
     """The start of a real report with spans found by simple patterns: its year, its
     publication date, the section headings and the counts of the first section."""
     text = path.read_text(encoding="utf-8")[:n_chars]
@@ -205,6 +205,7 @@ def test_entity_across_a_window_boundary_is_labelled_alike_in_both_windows(token
     spans = [{"start": start_char, "end": end_char, "label": "AGENCY"}]
     rows = encode_batch(
         {"id": ["d"], "text": [text], "spans": [spans]},
+        [0],
         tokenizer.backend_tokenizer.to_str(),
         max_length,
         stride,
@@ -232,6 +233,39 @@ def test_entity_across_a_window_boundary_is_labelled_alike_in_both_windows(token
     assert scores["f1"] == 1.0 and scores["f1_META"] == 1.0 and scores["f1_T3"] == 0.0
 
 
+def test_compute_metrics_merges_windows_and_refuses_shuffled_ones(tokenizer):
+    import numpy as np
+    from datasets import Dataset
+    from transformers import EvalPrediction
+
+    from gkml.train import metrics_for
+
+    records = [seed_record(p, 600) for p in sorted(SAMPLES.glob("*.txt"))[:3]]
+    rows = encode_batch(
+        {k: [r[k] for r in records] for k in ("id", "text", "spans")},
+        [0, 1, 2],
+        tokenizer.backend_tokenizer.to_str(),
+        64,
+        16,
+        tokenizer.cls_token_id,
+        tokenizer.sep_token_id,
+        "e:",
+    )
+    table = Dataset.from_dict(rows)
+    width = max(rows["length"])
+    labels = np.array([r + [IGNORE] * (width - len(r)) for r in rows["labels"]])  # padded as the Trainer does
+    compute_metrics, last = metrics_for(table)
+    perfect = compute_metrics(
+        EvalPrediction(predictions=np.where(labels == IGNORE, 0, labels), label_ids=labels)
+    )
+    assert perfect["f1"] == 1.0 and perfect["f1_SEC"] == 1.0 and perfect["f1_FACT"] == 1.0
+    assert last["per_type"]["SEC1"]["support"] >= 2
+    none = compute_metrics(EvalPrediction(predictions=np.zeros_like(labels), label_ids=labels))
+    assert none["f1"] == 0.0 and none["recall"] == 0.0
+    with pytest.raises(ValueError, match="out of order"):
+        compute_metrics(EvalPrediction(predictions=labels[::-1], label_ids=labels[::-1]))
+
+
 def test_entity_scores_are_seqeval_strict(ml):
     from seqeval.metrics import f1_score, precision_score, recall_score
     from seqeval.scheme import IOB2
@@ -257,7 +291,9 @@ def test_entity_scores_are_seqeval_strict(ml):
 
 def write(tmp_path: Path, data) -> Path:
     path = tmp_path / "c.yaml"
-    path.write_text(data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    path.write_text(
+        data if isinstance(data, str) else yaml.safe_dump(data, allow_unicode=True), encoding="utf-8"
+    )
     return path
 
 
@@ -274,15 +310,30 @@ def base() -> dict:
         (lambda c: c["training"].update(learning_rate="fast"), "training.learning_rate: expected number"),
         (lambda c: c.pop("output_dir"), "missing required key 'output_dir'"),
         (lambda c: c["data"]["train"][0].update(wieght=2), "data.train[0]: unknown key 'wieght'"),
-        (lambda c: c["data"]["train"][0].update(kind="pdfs"), "data.train[0].kind: expected one of 'synth', 'labelstudio'"),
-        (lambda c: c["data"]["train"][0].update(path="x"), "data.train[0]: a synth source needs exactly one of"),
+        (
+            lambda c: c["data"]["train"][0].update(kind="pdfs"),
+            "data.train[0].kind: expected one of 'synth', 'labelstudio'",
+        ),
+        (
+            lambda c: c["data"]["train"][0].update(path="x"),
+            "data.train[0]: a synth source needs exactly one of",
+        ),
         (lambda c: c["data"]["train"][0].update(weight=0), "data.train[0].weight: must be > 0"),
-        (lambda c: c["data"]["train"][0]["generate"].update(n="many"), "data.train[0].generate.n: expected integer"),
+        (
+            lambda c: c["data"]["train"][0]["generate"].update(n="many"),
+            "data.train[0].generate.n: expected integer",
+        ),
         (lambda c: c["data"].update(train=[]), "data.train: at least one source"),
         (lambda c: c["data"].update(train={"kind": "synth"}), "data.train: expected a list"),
         (lambda c: c["windowing"].update(stride=200), "windowing.stride: must be in [0, max_length - 2)"),
-        (lambda c: c["model"].update(hidden=30, heads=4), "model.heads: hidden (30) must be a multiple of heads (4)"),
-        (lambda c: c["model"].update(max_positions=64), "model.max_positions: must be >= windowing.max_length"),
+        (
+            lambda c: c["model"].update(hidden=30, heads=4),
+            "model.heads: hidden (30) must be a multiple of heads (4)",
+        ),
+        (
+            lambda c: c["model"].update(max_positions=64),
+            "model.max_positions: must be >= windowing.max_length",
+        ),
         (lambda c: c["tokenizer"].update(common_chars="big5"), "tokenizer.common_chars: expected one of"),
         (lambda c: c["training"].update(extra=["a"]), "training.extra: expected a mapping"),
         (lambda c: c.update(model=5), "model: expected a mapping, got integer 5"),
@@ -304,7 +355,9 @@ def test_config_bad_yaml_and_non_mapping(tmp_path):
 
 
 def test_config_defaults_overrides_and_resolved_round_trip(tmp_path):
-    cfg = load_config(TINY, parse_overrides(["training.max_steps=3", "output_dir=/tmp/x", "model.init_from=null"]))
+    cfg = load_config(
+        TINY, parse_overrides(["training.max_steps=3", "output_dir=/tmp/x", "model.init_from=null"])
+    )
     assert cfg.training.max_steps == 3 and cfg.output_dir == "/tmp/x" and cfg.model.init_from is None
     assert isinstance(cfg.data.train[0], Source) and cfg.data.train[0].generate.n == 12
     assert cfg.training.epochs == 2.0 and isinstance(cfg.training.epochs, float)  # int accepted for a number
@@ -336,7 +389,12 @@ def ls_task(text: str, regions: list[tuple[int, int, str]], tid: int = 1, **valu
             {"was_cancelled": True, "result": []},
             {
                 "result": [
-                    {"type": "labels", "from_name": "label", "to_name": "text", "value": {"start": s, "end": e, "labels": [lab], "text": text[s:e], **value_extra}}
+                    {
+                        "type": "labels",
+                        "from_name": "label",
+                        "to_name": "text",
+                        "value": {"start": s, "end": e, "labels": [lab], "text": text[s:e], **value_extra},
+                    }
                     for s, e, lab in regions
                 ]
                 + [{"type": "choices", "value": {"choices": ["ok"]}}]
@@ -347,7 +405,10 @@ def ls_task(text: str, regions: list[tuple[int, int, str]], tid: int = 1, **valu
 
 def test_labelstudio_export_to_records(tmp_path):
     text = "某镇2023年政府信息公开工作年度报告"
-    export = [ls_task(text, [(2, 6, "YEAR"), (0, 2, "AGENCY")]), {"id": 2, "data": {"text": "未标注"}, "annotations": []}]
+    export = [
+        ls_task(text, [(2, 6, "YEAR"), (0, 2, "AGENCY")]),
+        {"id": 2, "data": {"text": "未标注"}, "annotations": []},
+    ]
     (tmp_path / "a.json").write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
     records = labelstudio_records(tmp_path)
     assert records == [
@@ -392,7 +453,9 @@ def test_train_tiny_model_then_predict(ml, corpus, tmp_path, capsys):
     from gkml.model import load_model
 
     # the datasets copy, as `gkml synth` saves it (extra columns are ignored)
-    records = [json.loads(line) for line in (corpus / "reports.jsonl").read_text(encoding="utf-8").splitlines()]
+    records = [
+        json.loads(line) for line in (corpus / "reports.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
     Dataset.from_list(records).save_to_disk(str(corpus / "dataset"))
 
     out = tmp_path / "model"
@@ -401,11 +464,28 @@ def test_train_tiny_model_then_predict(ml, corpus, tmp_path, capsys):
     assert "entity F1" in capsys.readouterr().out
 
     names = {p.name for p in out.iterdir()}
-    assert {"model.safetensors", "config.json", "tokenizer.json", "metrics.json", "config.resolved.yaml"} <= names
+    assert {
+        "model.safetensors",
+        "config.json",
+        "tokenizer.json",
+        "metrics.json",
+        "config.resolved.yaml",
+    } <= names
     assert not any(n.startswith("checkpoint-") for n in names) and "training_args.bin" not in names
     assert list((corpus / "dataset").glob("cache-*.arrow"))  # windows cached beside the corpus
     metrics = json.loads((out / "metrics.json").read_text(encoding="utf-8"))
-    for key in ("f1", "precision", "recall", "f1_SEC", "f1_T2", "f1_T3", "f1_T4", "f1_FACT", "f1_META", "loss"):
+    for key in (
+        "f1",
+        "precision",
+        "recall",
+        "f1_SEC",
+        "f1_T2",
+        "f1_T3",
+        "f1_T4",
+        "f1_FACT",
+        "f1_META",
+        "loss",
+    ):
         assert key in metrics["eval"]
     assert metrics["data"]["train_reports"] == 5 and metrics["data"]["eval_reports"] == 2
     assert metrics["train"]["tokens_per_second"] > 0 and metrics["epochs"] == pytest.approx(2.0)
@@ -441,8 +521,75 @@ def test_resume_continues_from_the_last_checkpoint(ml, corpus, tmp_path, monkeyp
     cfg.training.epochs = 2
     second = train(cfg, resume=True, progress=False)
     assert second["steps"] == 2 * first["steps"]
-    assert second["train"]["tokens_this_session"] == pytest.approx(first["train"]["tokens_this_session"], rel=0.2)
+    assert second["train"]["tokens_this_session"] == pytest.approx(
+        first["train"]["tokens_this_session"], rel=0.2
+    )
     assert not checkpoints(out)
+
+
+def test_init_from_a_local_checkpoint_with_a_subword_tokenizer(ml, corpus, tmp_path):
+    from transformers import BertConfig, BertForTokenClassification, BertTokenizer
+
+    from gkml.model import load_model
+    from gkml.train import train
+
+    # a stand-in for a downloaded bert-base-chinese: WordPiece groups digits ("2022" → 20 ##22),
+    # and its head has 3 labels, not ours
+    text = "".join(
+        json.loads(line)["text"]
+        for line in (corpus / "reports.jsonl").read_text(encoding="utf-8").splitlines()
+    )
+    chars = sorted({c for c in text if not c.isspace() and not c.isdigit()})
+    digits = [f"{a}{b}" for a in "0123456789" for b in "0123456789"] + list("0123456789")
+    words = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *digits, *(f"##{d}" for d in digits)]
+    ckpt = tmp_path / "checkpoint"
+    BertTokenizer(vocab={w: i for i, w in enumerate(dict.fromkeys(words))}).save_pretrained(ckpt)
+    config = BertConfig(
+        vocab_size=len(dict.fromkeys(words)),
+        hidden_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=128,
+        num_labels=3,
+    )
+    BertForTokenClassification(config).save_pretrained(ckpt)
+
+    out = tmp_path / "model"
+    overrides = tiny_overrides(corpus, out, epochs=1)
+    overrides["model"] = {"init_from": str(ckpt)}
+    report = train(load_config(TINY, overrides), progress=False)
+    assert report["data"]["vocab_size"] == config.vocab_size  # the checkpoint's tokenizer, not a new one
+    tokenizer, model = load_model(out)
+    assert model.config.num_labels == len(TAGS) and model.config.id2label == ID2LABEL
+    assert tokenizer.tokenize("2022年") == ["20", "##22", "年"]
+
+    overrides["windowing"] = {"max_length": 256, "stride": 32}
+    with pytest.raises(ValueError, match="exceeds the checkpoint's max_position_embeddings"):
+        train(load_config(TINY, overrides), progress=False)
+    overrides["model"] = {"init_from": str(tmp_path)}
+    with pytest.raises(ValueError, match="is not a local Hugging Face checkpoint"):
+        train(load_config(TINY, overrides), progress=False)
+
+
+def test_generated_synthetic_source_is_made_once_and_cached(ml, tmp_path, monkeypatch):
+    synth = pytest.importorskip("gkml.synth")
+    from gkml.data import generated_corpus_dir, prepare
+
+    overrides = {"output_dir": str(tmp_path / "m"), "data": {"cache_dir": str(tmp_path / "cache")}}
+    overrides["data"]["train"] = [{"kind": "synth", "generate": {"n": 6, "seed": 3}}]
+    cfg = load_config(TINY, overrides)
+    first = prepare(cfg)
+    corpus_dir = generated_corpus_dir(6, 3, None, tmp_path / "cache")
+    assert (corpus_dir / "dataset").is_dir() and [p.name for p in corpus_dir.parent.iterdir()] == [
+        corpus_dir.name
+    ]
+    assert (
+        first.stats["train_reports"] + first.stats["eval_reports"] == 6 and first.stats["eval_reports"] == 2
+    )
+    monkeypatch.setattr(synth, "generate", lambda *a, **k: pytest.fail("regenerated"))
+    again = prepare(cfg)
+    assert again.stats == first.stats and again.train["input_ids"] == first.train["input_ids"]
 
 
 def test_unusable_config_is_an_error_exit(tmp_path, capsys):

@@ -53,7 +53,7 @@ DEFAULTS: dict[str, Any] = {
     "raw": False,
     "noise": {
         "rates": {
-            "confusion": 0.012,
+            "confusion": 0.006,
             "digit_confusion": 0.03,
             "stray_spaces": 0.03,
             "split_labels": 0.6,
@@ -69,7 +69,7 @@ DEFAULTS: dict[str, Any] = {
         "layouts": {
             "cell_lines": {
                 "blank_shift": 0.3, "confusion": 0.05, "stray_spaces": 0.05, "fullwidth": 0.05,
-                "traditional": 0.03, "separators": 0.05,
+                "traditional": 0.03, "separators": 0.05, "split_labels": 0.1,
             },
             "pipes": {
                 "separators": 0.1, "confusion": 0.05, "stray_spaces": 0.05, "fullwidth": 0.05,
@@ -89,7 +89,7 @@ DEFAULTS: dict[str, Any] = {
             },
             "narrative": {
                 "confusion": 0.1, "stray_spaces": 0.1, "fullwidth": 0.1, "traditional": 0.05,
-                "page_breaks": 0.1, "glued_headings": 0.1,
+                "glued_headings": 0.1,
             },
         },
     },

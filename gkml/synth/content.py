@@ -98,12 +98,13 @@ def web_meta(rng: random.Random, agency: Agency, published: date) -> list[Line]:
 
 def intro(ctx: Ctx, template: str) -> list[Line]:
     rng, a, y = ctx.rng, ctx.agency, ctx.year
-    basis = rng.choice((
+    bases = [b for b in (
         "根据《中华人民共和国政府信息公开条例》(以下简称《条例》)有关规定",
         "根据《中华人民共和国政府信息公开条例》(国务院令第711号,以下简称《条例》)和《国务院办公厅政府信息与政务公开办公室关于印发中华人民共和国政府信息公开工作年度报告格式的通知》(国办公开办函〔2021〕30号)要求",
         "根据新修订的《中华人民共和国政府信息公开条例》和国务院办公厅政府信息与政务公开办公室《关于政府信息公开工作年度报告有关事项的通知》(国办公开办函〔2019〕60号)",
         "本年报根据《中华人民共和国政府信息公开条例》(下称《条例》)要求编制",
-    ))  # fmt: skip
+    ) if prose.fits_year(b, y)]  # fmt: skip
+    basis = rng.choice(bases)
     parts = [f"{basis},现向社会公开{a.short}{y}年政府信息公开工作年度报告。"]
     if rng.random() < 0.6:
         parts.append(
@@ -133,18 +134,15 @@ def contact(rng: random.Random, agency: Agency) -> list[Line]:
 
 def _subhead(rng: random.Random, n: int, topic: str, style: str) -> Piece:
     name = rng.choice(prose.SUBHEADS[topic])
-    mark = "一二三四五六"[n]
-    if style == "bold":
-        return _p(f"({mark}) **{name}**。")
-    return _p(f"({mark}){name}" + ("。" if style == "inline" else ""))
+    return _p(f"({'一二三四五六'[n]}){name}" + ("。" if style == "inline" else ""))
 
 
 def section1(ctx: Ctx, template: str) -> list[Block]:
     rng = ctx.rng
     blocks = []
-    if rng.random() < 0.6:
-        blocks.append(Block(prose.sentence(ctx, rng.choice(prose.BANK["overview"]))))
-    style = rng.choice(("inline", "inline", "own_line", "bold", "none"))
+    if rng.random() < 0.7:
+        blocks.append(Block(prose.paragraph(ctx, "overview", rng.randint(1, 2), 0)))
+    style = rng.choice(("inline", "inline", "own_line", "none"))
     topics = ["active", "request", "management", "platform", "supervision"]
     for i, topic in enumerate(topics):
         body = _topic_paragraph(ctx, topic, template)
@@ -161,28 +159,29 @@ def section1(ctx: Ctx, template: str) -> list[Block]:
 def _topic_paragraph(ctx: Ctx, topic: str, template: str) -> list[Piece]:
     rng = ctx.rng
     if topic == "active":
-        return prose.paragraph(ctx, "active", rng.randint(2, 4), rng.randint(1, 2))
+        return prose.paragraph(ctx, "active", rng.randint(3, 7), rng.randint(1, 3))
     if topic == "request":
         ties = ctx.ties
         some = ties.get("new", rng.randint(0, 3)) > 0 if ties else rng.random() < 0.5
-        out = prose.sentence(ctx, rng.choice(prose.BANK["request_some" if some else "request_none"]))
-        out += prose.paragraph(ctx, "request", rng.randint(1, 2), 0)
+        out = prose.sentence(ctx, prose.pick(ctx, "request_some" if some else "request_none"))
+        out += prose.paragraph(ctx, "request", rng.randint(1, 4), 0)
         if rng.random() < 0.3:
             has_review = ties.get("review", 0) + ties.get("suit", 0) > 0 if ties else rng.random() < 0.3
-            out += prose.sentence(ctx, rng.choice(prose.BANK["review_some" if has_review else "review_none"]))
+            out += prose.sentence(ctx, prose.pick(ctx, "review_some" if has_review else "review_none"))
         return out
     if topic == "supervision":
-        out = prose.paragraph(ctx, "supervision", rng.randint(1, 3), rng.randint(0, 1))
+        out = prose.paragraph(ctx, "supervision", rng.randint(3, 6), rng.randint(0, 1))
         if rng.random() < 0.6:
-            out += prose.sentence(ctx, rng.choice(prose.BANK["training"]))
+            out += prose.sentence(ctx, prose.pick(ctx, "training"))
         return out
-    return prose.paragraph(ctx, topic, rng.randint(1, 3), rng.randint(0, 1))
+    return prose.paragraph(ctx, topic, rng.randint(3, 6), rng.randint(0, 2))
 
 
 def section5(ctx: Ctx) -> list[Block]:
     rng = ctx.rng
-    problems = prose.paragraph(ctx, "problems", rng.randint(2, 3), 0)
-    improve = prose.paragraph(ctx, "improve", rng.randint(2, 3), 0)
+    numbered = rng.random() < 0.5
+    problems = prose.paragraph(ctx, "problems", rng.randint(2, 4), 0, numbered)
+    improve = prose.paragraph(ctx, "improve", rng.randint(2, 4), 0, numbered)
     style = rng.randrange(3)
     if style == 0:
         return [Block([_p("(一)存在的主要问题。"), *problems]), Block([_p("(二)改进措施。"), *improve])]
@@ -193,13 +192,13 @@ def section5(ctx: Ctx) -> list[Block]:
 
 def section6(ctx: Ctx) -> list[Block]:
     rng = ctx.rng
-    fees = prose.sentence(ctx, rng.choice(prose.BANK["fees_some" if rng.random() < 0.1 else "fees_none"]))
+    fees = prose.sentence(ctx, prose.pick(ctx, "fees_some" if rng.random() < 0.1 else "fees_none"))
     blocks = [Block(fees)]
     if rng.random() < 0.5:
-        others = prose.paragraph(ctx, "interaction", rng.randint(1, 2), rng.randint(1, 2))
+        others = prose.paragraph(ctx, "interaction", rng.randint(2, 4), rng.randint(1, 3))
         blocks.append(Block([_p(f"(二){ctx.agency.region}{ctx.year}年政务公开工作要点任务落实进展情况:"), *others]))
     if rng.random() < 0.4:
-        blocks.append(Block(prose.sentence(ctx, rng.choice(prose.BANK["other"]))))
+        blocks.append(Block(prose.sentence(ctx, prose.pick(ctx, "other"))))
     return blocks
 
 
@@ -221,7 +220,7 @@ def build_content(
         bodies[2] = [Block(prose.paragraph(ctx, "active", rng.randint(2, 3), 1)), Block(prose.channel_breakdown(ctx))]
         bodies[3] = [Block(_topic_paragraph(ctx, "request", template))]
         has_review = rng.random() < 0.2
-        bodies[4] = [Block(prose.sentence(ctx, rng.choice(prose.BANK["review_some" if has_review else "review_none"])))]
+        bodies[4] = [Block(prose.sentence(ctx, prose.pick(ctx, "review_some" if has_review else "review_none")))]
     else:
         bodies[2] = _as_table_note(rng) + [Block(table="t2")]
         bodies[3] = _as_table_note(rng) + [Block(table="t3")]
@@ -233,7 +232,7 @@ def build_content(
         if narrative and no == 4 and rng.random() < 0.5:  # the old outline's 收费及减免 section (no label)
             ordinal += 1
             fee = prose.heading_piece(rng, None, ordinal, "政府信息公开的收费及减免情况")
-            sections.append(Section(fee, [Block(prose.sentence(ctx, rng.choice(prose.BANK["fees_none"])))]))
+            sections.append(Section(fee, [Block(prose.sentence(ctx, prose.pick(ctx, "fees_none")))]))
         ordinal += 1
         heading = prose.heading_piece(rng, no, ordinal, rng.choice(titles[no]))
         sections.append(Section(heading, bodies[no]))

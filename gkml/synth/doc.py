@@ -7,6 +7,7 @@ its neighbours, and the span is wherever the piece ends up once the pieces are j
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,12 +52,14 @@ class Doc:
                 return p.text.endswith("\n")
         return True
 
-    def render(self) -> tuple[str, list[tuple[int, int, Piece]]]:
-        """The joined text and ``(start, end, piece)`` for every labelled, non-empty piece."""
+    def render(self, escape: Callable[[str], str] | None = None) -> tuple[str, list[tuple[int, int, Piece]]]:
+        """The joined text and ``(start, end, piece)`` for every labelled, non-empty piece;
+        ``escape`` (HTML) is applied to every piece that is not markup."""
         parts, spans, pos = [], [], 0
         for p in self.pieces:
-            parts.append(p.text)
-            if p.label and p.text:
-                spans.append((pos, pos + len(p.text), p))
-            pos += len(p.text)
+            text = escape(p.text) if escape and p.role != "markup" else p.text
+            parts.append(text)
+            if p.label and text:
+                spans.append((pos, pos + len(text), p))
+            pos += len(text)
         return "".join(parts), spans

@@ -17,9 +17,18 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from gkml.checks import T3_CARRIED_IN, T3_CARRIED_OVER, T3_NEW, T3_TOTAL_COL, T3_TOTAL_ROW, T4_REVIEW, T4_SUITS
-from gkml.checks import T4_TOTAL_COL as _T4_TOTAL
-from gkml.schema import SECTION_TITLES, T3_OUTCOME_ROWS
+from gkml.schema import (
+    SECTION_TITLES,
+    T3_CARRIED_IN,
+    T3_CARRIED_OVER,
+    T3_NEW,
+    T3_OUTCOME_ROWS,
+    T3_TOTAL_COL,
+    T3_TOTAL_ROW,
+    T4_REVIEW,
+    T4_SUITS,
+)
+from gkml.schema import T4_TOTAL_COL as _T4_TOTAL
 from gkml.synth.doc import Piece
 from gkml.synth.values import LEVEL_FACTOR, Number
 
@@ -63,7 +72,8 @@ def make_agency(rng: random.Random, level: str) -> Agency:
             (("镇", "人民政府", "我镇"), ("乡", "人民政府", "我乡"), ("街道", "办事处", "我街道"))
         )
         short = town + kind
-        full = f"{county}{short}{tail}" if rng.random() < 0.6 else f"{county}人民政府{short}{tail}"
+        # 街道办事处 are agencies of the district government: "甘州区人民政府西街街道办事处" (seed 001)
+        full = f"{county}人民政府{short}{tail}" if kind == "街道" and rng.random() < 0.4 else f"{county}{short}{tail}"
         return Agency(full, rng.choice((short, short, county + short, full)), county, self_ref, site)
     if level == "county":
         if rng.random() < 0.25:
@@ -214,13 +224,17 @@ def fact_piece(rng: random.Random, kind: str, unit: str, value: Number, exact: b
         elif form == "suffix":
             n = _nice(n)
             approx = True
-            num = zh_number(n) if n in (100, 200, 300, 500, 1000, 2000) and rng.random() < 0.3 else str(n)
+            num = str(n)
+            if n in (100, 1000) and rng.random() < 0.3:
+                num = "百" if n == 100 else "千"  # 百余条, 千余条
+            elif n in (200, 300, 500, 2000) and rng.random() < 0.3:
+                num = zh_number(n)  # 两百余条
             text = f"{num}{rng.choice('余余余多')}{unit}"
         elif form == "near":
             approx = True
             if rng.random() < 0.5:
                 n = _nice(n, up=True)
-                num = zh_number(n) if n in (100, 1000) and rng.random() < 0.6 else str(n)
+                num = {100: "百", 1000: "千"}.get(n, str(n)) if rng.random() < 0.6 else str(n)  # 近百条
                 text = f"近{num}{unit}"
             else:
                 text = f"约{n}{unit}"
@@ -269,6 +283,7 @@ BANK: dict[str, tuple[str, ...]] = {
         "{Y}年,{SELF}通过政府门户网站主动公开各类政府信息{active:条:60-600*},其中政策文件{active:件:2-30*},工作动态{active:条:30-300*}。",
         "全年累计主动公开政府信息{active:条:100-900*},涵盖机构职能、财政预决算、重点项目、民生实事等内容。",
         "截至{Y}年12月31日,通过{R}人民政府门户网站主动公开人事任免、项目环评、控规调整、重点工作、民生实事工程进展等各类政府信息{active:条:200-900*}。",
+        "截止{Y}12月31日,通过门户网站主动公开重点工作、民生实事工程进展等各类政府信息{active:条:200-900*}。",
         "依托微信公众号发布信息{active:条:100-500*},政务微博转发信息{active:条:200-1500*}。",
         "在政府信息公开专栏更新财政预决算信息{active:条:2-12}、“三公”经费信息{active:条:1-6}。",
         "主动公开规范性文件{active:件:1-15*},并同步开展政策解读。",
@@ -286,6 +301,12 @@ BANK: dict[str, tuple[str, ...]] = {
         "及时公开财政预算、决算及“三公”经费等信息,全年发布财政信息{active:条:4-40}。",
     ),
     "active_plain": (
+        "聚焦区政府重点工作,坚持以人民为中心,以公开促落实、促规范、促服务,不断提升政府信息公开的针对性和实效性。",
+        "严格落实主动公开基本目录,对照目录逐项梳理公开事项,明确公开主体、公开内容、公开时限和公开方式。",
+        "在门户网站上主动发布政策性文件、财政预决算信息、政府动态信息及其他信息,同时积极开展政策宣讲服务,切实回应群众关注关切的问题。",
+        "加大对政府重点工作、重要决策部署、重大改革措施的公开力度,围绕优化营商环境、乡村振兴、民生保障等重点领域持续深化信息公开。",
+        "坚持“应公开尽公开”原则,对涉及群众切身利益的惠民惠农政策、补贴资金发放等信息及时予以公示,主动接受群众监督。",
+        "不断丰富政策解读形式,综合运用图表图解、音频视频、新闻发布等方式,提高政策解读的可读性和易懂性。",
         "坚持以公开为常态、不公开为例外,严格落实“五公开”工作机制,推动决策、执行、管理、服务、结果全过程公开。",
         "拟制公文时明确主动公开、依申请公开、不予公开等属性,随公文一并报批,拟不公开的依法依规说明理由。",
         "围绕群众关注关切,及时发布政策文件、财政资金、重点项目等信息,切实保障人民群众的知情权、参与权和监督权。",
@@ -313,6 +334,9 @@ BANK: dict[str, tuple[str, ...]] = {
         "本年度未收到依申请公开事项,无结转申请。",
     ),
     "request_plain": (
+        "进一步规范政府信息公开申请的接收、登记、办理、答复等环节,严格落实政府信息公开申请办理工作规范,确保答复内容合法、程序规范、形式严谨。",
+        "对依申请公开中群众反映集中的问题,及时梳理分析,对属于主动公开范围的信息及时转为主动公开。",
+        "加强与法律顾问的沟通协作,对疑难复杂申请进行会商研判,有效防范行政复议和行政诉讼风险。",
         "规范依申请公开办理流程,确保接收、登记、答复、邮寄、办结归档、复议诉讼报备等关键节点全程留痕、可追可溯。",
         "严格按照《条例》规定的时限和程序办理,做到依法依规、及时准确答复。",
         "建立健全信息公开申请登记、审核、办理、答复、归档的工作制度,着力提升政府信息公开申请办理水平。",
@@ -330,6 +354,11 @@ BANK: dict[str, tuple[str, ...]] = {
         "全年无政府信息公开行政复议、行政诉讼案件。",
     ),
     "management": (
+        "严格落实政府信息公开保密审查制度,明确公开属性审查、保密审查的主体和程序,坚持先审查、后公开,一事一审、全面审查。",
+        "做好政府信息公开目录的维护和更新工作,及时调整公开事项,确保目录内容与实际工作相一致。",
+        "建立健全政府信息公开工作制度,制定信息公开工作方案,敏感信息、涉密信息均未公开,年内未发生泄密事件。",
+        "开展历史信息清理工作,对已失效、过时的信息及时下架或标注,确保公开信息的准确性和时效性。",
+        "全面梳理本单位制发的行政规范性文件,集中公开现行有效的规范性文件{active:件:2-30*}。",
         "落实政府信息公开审查制度,严格执行“三审三校”,信息发布前做好保密审查。",
         "实施政府信息公开条线负责人、分管领导、主要领导三级审核制度,确保公开的各类信息内容真实准确。",
         "按照“谁公开、谁审查、谁负责”的原则,规范政府信息管理。",
@@ -342,6 +371,12 @@ BANK: dict[str, tuple[str, ...]] = {
         "建立政府信息公开台账,对公开信息实行分类管理、动态调整。",
     ),
     "platform": (
+        "依托“我爱家乡”微信公众号、网上村委会、村居民微信群等推送政府信息,切实做到固定内容长期公开、动态内容定期公开。",
+        "深化民生面对面、“移动代表联络站”接待日等活动,创新打造网格协商议事平台,推动“让群众参与、受群众监督、请群众评判”成为政府工作常态。",
+        "运行“文明e起来”小程序,落实上报事项专人线上流转、跟踪制度,变“见面咨询反映”为“指尖互动”。",
+        "加强政府网站内容保障,严格落实值班读网制度,确保网站安全平稳运行,全年未发生安全事故。",
+        "在乡镇便民服务中心设立政府信息公开查阅点,配备查阅设备,方便群众现场查阅政府信息。",
+        "政府网站全年发布信息{active:条:80-800*},网站总访问量{other:人次:20000-300000*}。",
         "持续加强政府网站和政务新媒体建设,管理维护政务新媒体账号{platform:个:1-8}。",
         "{platform:个:3-12}村务公开小程序和村务公开栏实现规范化运行。",
         "落实{platform:名:1-4}在编人员分别负责政府信息公开平台、微信公众号的管理、维护、监测、更新工作。",
@@ -356,6 +391,12 @@ BANK: dict[str, tuple[str, ...]] = {
         "整合政务新媒体账号,关停整合“僵尸号”“睡眠号”{platform:个:1-5}。",
     ),
     "supervision": (
+        "严格落实政府信息公开工作责任制,明确分管领导、负责条线、具体联络员,切实做到日常工作有人负责,综合工作有人牵头,复杂工作有人协调。",
+        "组建政府信息公开联络员队伍,制定队伍赋能计划,细化职责清单、培训清单,推动队伍懂政策、精业务。",
+        "研究出台政府门户网站信息报送工作考评办法,对信息报送的数量、质量、及时性等情况进行全面梳理核查,并予以通报。",
+        "依据考核结果对相关单位考核分值进行相应增减,以正向激励与反向约束相结合的方式,充分调动各部门主动作为的积极性。",
+        "自觉接受人大、政协和社会各界的监督,认真听取群众对政府信息公开工作的意见建议,及时改进工作。",
+        "年内未接收到群众对政务公开工作提出的意见建议,未发生因政府信息公开工作引发的舆情事件。",
         "将政府信息公开工作纳入年度目标考核体系,明确具体考核指标与评分标准。",
         "成立以主要领导为组长、分管领导为副组长的政务公开工作领导小组,明确专人负责日常工作。",
         "多方位拓宽政务公开监督渠道,接受社会群众监督。",
@@ -373,6 +414,10 @@ BANK: dict[str, tuple[str, ...]] = {
         "全年举办政务公开培训班{training:次:1-3},培训业务骨干{training:人次:30-150*}。",
     ),
     "interaction": (
+        "健全政民互动机制,畅通政府网站留言、热线电话等渠道,对群众咨询做到件件有回复、事事有着落。",
+        "严格落实意识形态领域责任制,政府门户网站和各类政务新媒体运行安全平稳,舆情处置得当。",
+        "围绕群众关心的社保、教育、医疗等问题,及时发布权威信息,积极回应社会关切。",
+        "信件按时办结,反馈及时,群众满意率{share:%:90-100}。",
         "办理12345民生服务热线、书记信箱等{interaction:件:200-3000*},办结率{share:%:100-100}。",
         "全年通过“文明e起来”小程序累计处置反馈各类问题{interaction:件:100-1500}。",
         "受理12345政务服务便民热线工单{interaction:件:300-5000*},按时办结率{share:%:95-100}。",
@@ -384,9 +429,13 @@ BANK: dict[str, tuple[str, ...]] = {
         "开展政府开放日活动{other:次:1-6},邀请群众代表{other:人次:10-100}参与。",
     ),
     "problems": (
-        "一是主动公开的意识不够强,对涉及群众切身利益的政策性文件公开较少,发布信息还不够充分。",
-        "二是公开信息的质量和时效性有待提高,负责信息公开的人员业务能力有待提升。",
-        "三是工作协调力度还不够,公开渠道多而不精,部门间的信息公开还不协同。",
+        "政府信息公开工作与群众的期待相比还存在一定差距,公开内容的深度和广度有待进一步拓展。",
+        "政策解读的质量还需提升,部分解读材料照搬文件原文,解读不够通俗易懂。",
+        "基层工作人员多为兼职,对《条例》的学习理解不够深入,业务水平参差不齐。",
+        "政务新媒体互动性不强,回应群众关切的及时性有待提高。",
+        "主动公开的意识不够强,对涉及群众切身利益的政策性文件公开较少,发布信息还不够充分。",
+        "公开信息的质量和时效性有待提高,负责信息公开的人员业务能力有待提升。",
+        "工作协调力度还不够,公开渠道多而不精,部门间的信息公开还不协同。",
         "政策解读形式较为单一,图解、视频等多元化解读较少。",
         "微信公众号平台在就业、社会保障、政策解读等方面信息发布较少,与群众的实际需求还有一定差距。",
         "村务公开小程序村级管理员业务能力有待进一步提升。",
@@ -396,9 +445,13 @@ BANK: dict[str, tuple[str, ...]] = {
         "对政务公开工作的重要性认识不足,工作积极性和主动性有待提升。",
     ),
     "improve": (
-        "一是强化政务信息公开力度,以社会需求、群众关注为导向,不断丰富信息公开内容。",
-        "二是加强政务公开工作队伍建设,定期开展业务培训,提升工作人员业务能力。",
-        "三是健全工作机制,加强日常信息的收集、筛选与发布,确保公开内容准确、及时、规范。",
+        "进一步加强对《条例》的学习宣传,提高工作人员依法公开的意识和能力,推动政务公开工作规范化、制度化。",
+        "立足群众需求,优化公开内容和形式,重点围绕就业、社会保障、教育医疗等领域加大公开力度。",
+        "加强政务新媒体管理,提高信息发布的时效性和互动性,积极回应社会关切。",
+        "建立健全考核评价机制,将政务公开工作纳入年度目标考核,压紧压实工作责任。",
+        "强化政务信息公开力度,以社会需求、群众关注为导向,不断丰富信息公开内容。",
+        "加强政务公开工作队伍建设,定期开展业务培训,提升工作人员业务能力。",
+        "健全工作机制,加强日常信息的收集、筛选与发布,确保公开内容准确、及时、规范。",
         "充分利用现有公开渠道,立足人民群众的实际信息需求,提高公开数量和质量。",
         "组织村务公开小程序管理员培训会,对信息分类、编辑格式和公开时限等内容进行培训。",
         "扎实落实政务公开工作人员AB岗制度,加强岗前培训,确保工作衔接有序。",
@@ -423,6 +476,8 @@ BANK: dict[str, tuple[str, ...]] = {
         "公开“抓办强转”信息{active:条:20-80},政策法规{active:条:10-40},重点工作进展{active:条:20-60}。",
     ),
     "overview": (
+        "{A}高度重视政府信息公开工作,将其列入重要议事日程,从日常管理入手,认真贯彻落实各项规章制度,着力抓好组织实施,为顺利实施政府信息公开工作提供了有力保证。",
+        "{Y}年,{A}全面贯彻落实党中央、国务院关于全面推进政务公开工作的决策部署和省、市工作要求,坚持以公开为常态、不公开为例外,政府信息公开工作取得新的成效。",
         "{Y}年,{SELF}坚持以习近平新时代中国特色社会主义思想为指导,认真贯彻落实《中华人民共和国政府信息公开条例》,围绕主动公开、依申请公开、政府信息管理、平台建设、监督保障等方面积极履行政府信息公开职能。",
         "今年以来,{A}以政务公开标准化、规范化建设为导向,持续在政府信息公开的力度、深度、精度上下功夫,不断提升政府信息公开工作质效。",
         "{Y}年,在{R}的坚强领导下,{A}认真贯彻落实《条例》,坚持“依法、公开、客观、及时”的原则,向社会公开政府信息。",
@@ -494,16 +549,35 @@ def _slot(ctx: Ctx, kind: str, unit: str, spec: str) -> Piece:
     return fact_piece(rng, kind, unit, value)
 
 
-def paragraph(ctx: Ctx, topic: str, n: int, facts: int | None = None) -> list[Piece]:
-    """``n`` distinct sentences of ``topic`` (and of its fact-free companion ``topic_plain``)."""
+# Documents a report can only cite from the year they were issued (国办函〔2020〕109号 …).
+_CITED_FROM = {"〔2020〕109号": 2020, "〔2021〕30号": 2021}
+
+
+def fits_year(template: str, year: int) -> bool:
+    """False for a sentence citing a document issued after the report's year."""
+    return all(year >= since for doc, since in _CITED_FROM.items() if doc in template)
+
+
+def pick(ctx: Ctx, topic: str) -> str:
+    """One sentence of ``topic`` that the report's year can say."""
+    options = [t for t in BANK[topic] if fits_year(t, ctx.year)]
+    return ctx.rng.choice(options or BANK[topic])
+
+
+def paragraph(ctx: Ctx, topic: str, n: int, facts: int | None = None, numbered: bool = False) -> list[Piece]:
+    """``n`` distinct sentences of ``topic`` (and its fact-free companion ``topic_plain``), of
+    which ``facts`` (default 1–2) carry counts; ``numbered``: "一是…二是…" before each."""
     rng = ctx.rng
-    with_facts = list(BANK.get(topic, ()))
-    plain = list(BANK.get(f"{topic}_plain", ()))
-    pool = rng.sample(with_facts, min(len(with_facts), facts if facts is not None else rng.randint(1, 2)))
-    pool += rng.sample(plain, min(len(plain), max(0, n - len(pool))))
+    bank = [t for t in (*BANK.get(topic, ()), *BANK.get(f"{topic}_plain", ())) if fits_year(t, ctx.year)]
+    with_facts = [t for t in bank if "{" in t and _SLOT.search(t) and ":" in t]
+    plain = [t for t in bank if t not in with_facts]
+    k = min(len(with_facts), facts if facts is not None else rng.randint(1, 2), n)
+    pool = rng.sample(with_facts, k) + rng.sample(plain, min(len(plain), n - k))
     rng.shuffle(pool)
     out: list[Piece] = []
-    for t in pool:
+    for i, t in enumerate(pool):
+        if numbered and i < 5:
+            out.append(Piece("一二三四五"[i] + "是"))
         out += sentence(ctx, t)
     return out
 

@@ -14,8 +14,18 @@ import random
 import re
 from dataclasses import dataclass
 
-from gkml.checks import T3_CARRIED_IN, T3_CARRIED_OVER, T3_NEW, T3_ORG_SUBTOTAL_COL, T3_TOTAL_ROW, subtotal_items
-from gkml.schema import CELLS, T3_OUTCOME_ROWS, T3_SUBTOTAL_ROWS, cols_of, rows_of
+from gkml.checks import subtotal_items
+from gkml.schema import (
+    CELLS,
+    T3_CARRIED_IN,
+    T3_CARRIED_OVER,
+    T3_NEW,
+    T3_ORG_SUBTOTAL_COL,
+    T3_OUTCOME_ROWS,
+    T3_SUBTOTAL_ROWS,
+    T3_TOTAL_ROW,
+)
+from gkml.synth.values import cols_of, rows_of
 
 # Table furniture: printed text that is not in the catalogue because it labels no cell.
 T2_DEFAULT_CLAUSE = "第二十条第(一)项"  # the clause of 规章 / 规范性文件 (the only rows the catalogue leaves unmarked)

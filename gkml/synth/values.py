@@ -13,30 +13,34 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
+from functools import lru_cache
 
-from gkml.checks import (
+from gkml.checks import subtotal_items
+from gkml.schema import (
+    CELLS,
     T2_SIGNED_COLS,
+    T3_APPLICANT_COLS,
     T3_CARRIED_IN,
     T3_CARRIED_OVER,
     T3_NEW,
     T3_ORG_COLS,
     T3_ORG_SUBTOTAL_COL,
-    T3_TOTAL_COL,
-    T3_TOTAL_ROW,
-    T4_TOTAL_COL,
-    subtotal_items,
-)
-from gkml.schema import (
-    CELLS,
-    T3_APPLICANT_COLS,
     T3_OUTCOME_ROWS,
     T3_SUBTOTAL_ROWS,
+    T3_TOTAL_COL,
+    T3_TOTAL_ROW,
     T4_GROUPS,
     T4_PARTS,
-    cols_of,
-    rows_of,
-    template_keys,
+    T4_TOTAL_COL,
 )
+from gkml.schema import cols_of as _cols_of
+from gkml.schema import rows_of as _rows_of
+from gkml.schema import template_keys as _template_keys
+
+# The catalogue lookups scan every cell; a report asks hundreds of times, so they are cached.
+rows_of = lru_cache(maxsize=None)(_rows_of)
+cols_of = lru_cache(maxsize=None)(_cols_of)
+template_keys = lru_cache(maxsize=None)(_template_keys)
 
 Number = int | float
 
@@ -145,7 +149,7 @@ def _table3(rng: random.Random, template: str, level: str, subtotals: bool) -> d
     groups = [r.split("_")[0] for r in outcome_rows]
     group_size = {g: groups.count(g) for g in groups}
     row_base = []
-    for r, g in zip(outcome_rows, groups, strict=True):
+    for g in groups:
         share = _OUTCOME_GROUP_WEIGHT.get(g, 0.05) / group_size[g]
         row_base.append(share * rng.choice((0.0, 0.3, 1.0, 1.0, 2.5)) if group_size[g] > 1 else share)
     row_weights = _gamma_weights(rng, row_base)
