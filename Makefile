@@ -12,11 +12,11 @@ $(BIN)/python:
 
 # Stamp files: reinstall only when the dependency list or the pins change.
 $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
-	$(PIP) -e '.[ml]'
+	$(PIP) -e '.[ml,ls]'
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) -e '.[ml,dev]'
+	$(PIP) -e '.[ml,ls,scale,dev]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -31,4 +31,4 @@ test: install-dev
 	$(BIN)/python -m pytest -q
 
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .venv-ls $(OUT) .pytest_cache .ruff_cache

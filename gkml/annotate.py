@@ -17,6 +17,9 @@ filter searches), and shows a short Chinese name on its button. A two-level sche
 CELL label plus a per-region key choice) would halve the label list but double the clicks
 for each of the ~200 cells of a report, and every reader of the exports would need to
 know it; one flat alias = entity type keeps exports readable by ``gkml.data`` as they are.
+(Checked in the 1.23.2 editor, driven by headless Chromium: the panel renders grouped, the
+filter finds "新收", and a drag with 自然人 of 一、本年新收 selected stores
+``"labels": ["t3.new.person"]`` with code-point offsets.)
 """
 
 from __future__ import annotations
@@ -115,11 +118,18 @@ def _col_name(prefix: str, col_zh: str) -> str:
 def _table_rows(prefix: str) -> list[str]:
     """Rows of a table in catalogue order, each 小计 row moved after the rows it sums."""
     rows = list(dict.fromkeys(c.row for c in CELLS.values() if c.prefix == prefix))
-    for sub in [r for r in rows if r.endswith("_subtotal")]:
-        rows.remove(sub)
-        stem = sub[: -len("subtotal")]
-        items = [i for i, r in enumerate(rows) if r.startswith(stem)]
-        rows.insert(items[-1] + 1 if items else len(rows), sub)
+
+    def after_group(row: str, stem: str) -> None:
+        """Move ``row`` after the first run of rows named ``stem…`` (the group it belongs to)."""
+        rows.remove(row)
+        at = next((i for i, r in enumerate(rows) if r.startswith(stem)), len(rows))
+        while at < len(rows) and rows[at].startswith(stem):
+            at += 1
+        rows.insert(at, row)
+
+    for suffix in ("_single", "_subtotal"):  # 2019's one-row (六), then the 小计 rows
+        for row in [r for r in rows if r.endswith(suffix)]:
+            after_group(row, row[: -len(suffix) + 1])
     return rows
 
 
@@ -222,6 +232,7 @@ def label_config() -> str:
     ET.SubElement(
         right,
         "Filter",
+        name="label_filter",
         toName=FROM_NAME,
         minlength="1",
         hotkey="shift+f",
@@ -328,26 +339,22 @@ Labeller = Callable[[str], list[Span]]
 
 
 def get_labeller(engine: str = "rules", model: str | None = None) -> tuple[Labeller, str]:
-    """``(labeller, model_version)`` for an engine of :data:`gkml.predict.ENGINES` or a
-    trained model directory. A model is read by ``gkml.predict.model_labeller(dir)`` (the
-    model predictor); until that exists, ``--model`` fails with a clear message."""
+    """``(labeller, model_version)`` for an engine of :data:`gkml.predict.ENGINES`, or for a
+    trained model directory (``model``: the ``model`` engine on that directory). The version
+    is ``rules-<gkml version>`` for the rules, the model directory's name for a model."""
     from gkml import predict
 
     if model is not None:
-        path = Path(model)
-        if not (path / "config.json").is_file():
+        if not (Path(model) / "config.json").is_file():
             raise ValueError(
                 f"{model}: not a model directory (no config.json); train one with `gkml train CONFIG`"
             )
-        factory = getattr(predict, "model_labeller", None)
-        if factory is None:
-            raise ValueError(
-                "predictions from a trained model need gkml.predict.model_labeller (not available yet); "
-                "use --engine rules"
-            )
-        return factory(str(path)), path.resolve().name
+        engine = "model"
     if engine not in predict.ENGINES:
         raise ValueError(f"unknown engine {engine!r} (known: {', '.join(predict.ENGINES)})")
+    if engine == "model":
+        labeller = predict.ENGINES["model"](model) if model is not None else predict.ENGINES["model"]()
+        return labeller, getattr(labeller, "version", None) or Path(model or "model").resolve().name
     return predict.ENGINES[engine](), f"{engine}-{__version__}"
 
 
@@ -355,20 +362,25 @@ def tasks_from_paths(
     paths: Sequence[str], engine: str = "rules", model: str | None = None, predictions: bool = True
 ) -> tuple[list[dict[str, Any]], list[str]]:
     """One task per readable input (``doc_id`` = file name without extension, as gold files
-    are keyed) and the error message of every input that could not be read."""
+    are keyed) and the error message of every input that could not be read. A model labels
+    all the texts in one batched call."""
     from gkml.ingest import IngestError, ingest
-    from gkml.predict import doc_id_of, expand_inputs
+    from gkml.predict import doc_id_of, expand_inputs, label_many
 
-    labeller, version = get_labeller(engine, model) if predictions else (None, None)
-    tasks, errors = [], []
+    docs, errors = [], []
     for path in expand_inputs(paths):
         try:
-            doc = ingest(path)
+            docs.append((path, ingest(path).text))
         except IngestError as e:
             errors.append(f"{path}: {e}")
-            continue
-        spans = labeller(doc.text) if labeller else None
-        tasks.append(make_task(doc.text, doc_id_of(path), path, spans, version))
+    if not predictions:
+        return [make_task(text, doc_id_of(path), path) for path, text in docs], errors
+    labeller, version = get_labeller(engine, model)
+    spans = label_many(labeller, [text for _, text in docs])
+    tasks = [
+        make_task(text, doc_id_of(path), path, s, version)
+        for (path, text), s in zip(docs, spans, strict=True)
+    ]
     return tasks, errors
 
 
@@ -522,6 +534,7 @@ def convert(paths: Iterable[str | Path], out: str | Path) -> ConvertStats:
     with ``id``, ``text``, ``spans`` and ``tags``, the per-character IOB2 tags of
     :func:`gkml.data.char_tags`). It is the layout of a ``gkml synth`` corpus, so a config can
     also read it as ``kind: synth, path: OUT``."""
+    import datasets
     from datasets import Dataset, Features, List, Value
 
     from gkml.data import char_tags, report_features
@@ -550,7 +563,13 @@ def convert(paths: Iterable[str | Path], out: str | Path) -> ConvertStats:
                 }
             )
     features = Features({**report_features(), "tags": List(Value("string"))})
-    Dataset.from_list(rows, features=features).save_to_disk(str(out / "dataset"))
+    bars = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()  # a bar for a few dozen reports is noise
+    try:
+        Dataset.from_list(rows, features=features).save_to_disk(str(out / "dataset"))
+    finally:
+        if bars:
+            datasets.enable_progress_bars()
     return ConvertStats(
         files=len(files),
         tasks=n_tasks,

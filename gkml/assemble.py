@@ -1,48 +1,285 @@
-"""Labelled spans → the standard Report: cells, template, sections, facts and metadata.
+"""Labelled spans → the standard, checked Report: cells, template, sections, facts, metadata.
 
 Every labeller (the rule baseline, the model) ends here, so what a number means is decided
-in one place.  Printed values are parsed, never altered: a span whose text is not a cell
-value is left out of ``cells`` (the cell counts as not found) rather than guessed.
+in one place, by deterministic rules:
+
+- **cells** — one value per cell key. Each span whose text is a cell value is a candidate
+  for its label and, when the model was unsure, for its runner-up label
+  (``Span.alts``). Candidates are given out best score first; where a key or a span is
+  contested, a local search keeps, among the assignments that read as many cells, the one
+  that satisfies the table identities best (fewest failed, then most passed), then the one
+  with the highest total score (:func:`choose_cells`). A printed value is never altered: a span whose text is not a
+  cell value is left out (the cell counts as not found) rather than guessed;
+- **inferred cells** — a cell that is missing but fixed by an identity whose other cells
+  were all read (a row total, one missing part) is filled with ``inferred: true``, raw ""
+  and no offsets, when every identity that fixes it agrees (:func:`infer_cells`);
+- **template** — 2021 / 2019 from the template-specific cells found, then the table
+  headers printed, then the report year; "none" when no cell was found;
+- **sections** from SEC spans (the best-scored heading of each number), and the numbers
+  missing; **facts**; **metadata**; then every check of :mod:`gkml.checks`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
+from gkml.checks import Equation, equations, run_checks
 from gkml.labels import FACT_TYPES, SECTION_TYPES, Span
 from gkml.numbers import chinese_number, parse_cell, parse_quantity
-from gkml.schema import CELLS, CellValue, Fact, Meta, Report, Section
+from gkml.schema import (
+    CELLS,
+    SECTION_TITLES,
+    T3_ORG_SUBTOTAL_COL,
+    CellValue,
+    Fact,
+    Meta,
+    Report,
+    Section,
+    template_keys,
+)
+
+Number = int | float
+
+ALT_MIN = 0.1  # a runner-up label less likely than this is not worth trying
+MAX_ROUNDS = 4  # passes of the local search over contested keys (each pass must improve)
+
+# Table-2 headers that differ between the templates (the same as the rule baseline reads).
+_HEAD_2021 = re.compile(r"制发件数|废止件数|现行有效件数|本年处理决定数量|本年收费金额")
+_HEAD_2019 = re.compile(r"新制作|新公开数量|对外公开总数|上一年项目数|本年增/?减|集中采购|对外管理服务")
 
 
-def detect_template(keys) -> str:
-    """2019 and 2021 differ in table 2 and in row (六) of table 3; any other cell means a table was found."""
+# ---------------------------------------------------------------------------
+# Template
+
+
+def detect_template(keys: Iterable[str], text: str = "", year: int | None = None) -> str:
+    """"none" when no cell was found. Otherwise the template whose own cells (table 2, row
+    (六) of table 3) outnumber the other's; on a tie (only the shared cells of tables 3 and
+    4 were read), the table-2 headers printed in ``text``; then the year (2019 and 2020
+    reports used the 2019 template); then 2021."""
     keys = set(keys)
-    only_2019 = {k for k in keys if CELLS[k].templates == ("2019",)}
-    only_2021 = {k for k in keys if CELLS[k].templates == ("2021",)}
     if not keys:
         return "none"
-    return "2019" if len(only_2019) > len(only_2021) else "2021"
+    only_2019 = sum(CELLS[k].templates == ("2019",) for k in keys)
+    only_2021 = sum(CELLS[k].templates == ("2021",) for k in keys)
+    if only_2019 != only_2021:
+        return "2019" if only_2019 > only_2021 else "2021"
+    n2021, n2019 = len(_HEAD_2021.findall(text)), len(_HEAD_2019.findall(text))
+    if n2021 != n2019:
+        return "2021" if n2021 > n2019 else "2019"
+    return "2019" if year is not None and year <= 2020 else "2021"
 
 
-def choose_cells(text: str, spans: list[Span]) -> dict[str, CellValue]:
-    """One value per cell key: the best-scored span whose text is a cell value (first on ties)."""
-    cells: dict[str, CellValue] = {}
-    for span in sorted(spans, key=lambda s: (-s.score, s.start)):
-        if span.label not in CELLS or span.label in cells:
+def allowed_keys(template: str) -> frozenset[str]:
+    """The cell keys a report of ``template`` may print, 小计 variants included."""
+    return frozenset(template_keys(template, standard_only=False)) if template != "none" else frozenset()
+
+
+# ---------------------------------------------------------------------------
+# Cells: candidates, assignment, inference
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A span read as one cell key: its own label (``primary``) or a runner-up."""
+
+    key: str
+    slot: tuple[int, int]  # the printed text it reads: one text is one cell, whoever labelled it
+    value: Number | None
+    raw: str
+    start: int
+    end: int
+    score: float
+    primary: bool
+
+    def cell(self) -> CellValue:
+        return CellValue(value=self.value, raw=self.raw, start=self.start, end=self.end, score=self.score)
+
+
+def cell_candidates(text: str, spans: list[Span]) -> list[Candidate]:
+    """Every (span, cell key) reading worth considering, best score first (then position).
+
+    Only spans labelled as a cell take part; their runner-up cell labels join at the
+    probability the model gave them. A span whose text is not a cell value is dropped.
+    Spans over the same characters share a slot (one printed number is one cell); an empty
+    span (a cell printed as nothing, from the rules) is a slot of its own, as several blank
+    cells of one row may sit at one position."""
+    out = []
+    for i, span in enumerate(spans):
+        if span.label not in CELLS:
             continue
         raw = text[span.start : span.end]
         try:
             value = parse_cell(raw)
         except ValueError:
             continue
-        cells[span.label] = CellValue(value=value, raw=raw, start=span.start, end=span.end, score=span.score)
-    return {k: cells[k] for k in CELLS if k in cells}  # catalogue order
+        slot = (span.start, span.end) if span.end > span.start else (-1 - i, -1)
+        out.append(Candidate(span.label, slot, value, raw, span.start, span.end, span.score, True))
+        for label, p in span.alts:
+            if label != span.label and label in CELLS and p >= ALT_MIN:
+                out.append(Candidate(label, slot, value, raw, span.start, span.end, p, False))
+    return sorted(out, key=lambda c: (-c.score, c.start, not c.primary, c.key))
+
+
+def _fill(assign: dict[str, Candidate], cands: list[Candidate]) -> dict[str, Candidate]:
+    """Give every free key its best candidate whose slot is free (``cands`` best first)."""
+    used = {c.slot for c in assign.values()}
+    for c in cands:
+        if c.key not in assign and c.slot not in used:
+            assign[c.key] = c
+            used.add(c.slot)
+    return assign
+
+
+def identity_score(values: Mapping[str, Number | None], eqs: Iterable[Equation]) -> tuple[int, int]:
+    """(failed, passed) over the equations whose cells are all present (blank counts 0)."""
+    failed = passed = 0
+    for e in eqs:
+        if all(k in values for k in e.lhs) and all(k in values for k in e.rhs):
+            lhs = sum(values[k] or 0 for k in e.lhs)
+            rhs = sum(values[k] or 0 for k in e.rhs)
+            if abs(lhs - rhs) < 1e-6:
+                passed += 1
+            else:
+                failed += 1
+    return failed, passed
+
+
+def _objective(assign: Mapping[str, Candidate], eqs: tuple[Equation, ...]) -> tuple[int, int, int, float]:
+    """Smaller is better: most cells read, then fewest failed identities, then most passed,
+    then the highest total score. Coverage comes first so that leaving a claimed cell out
+    (which skips the identities it is in) can never pass for "satisfying" them: a report
+    that breaks an identity must still be seen to break it."""
+    failed, passed = identity_score({k: c.value for k, c in assign.items()}, eqs)
+    return -len(assign), failed, -passed, -round(sum(c.score for c in assign.values()), 6)
+
+
+def choose_cells(cands: list[Candidate], template: str) -> dict[str, Candidate]:
+    """One candidate per key and one key per slot (printed text).
+
+    Greedy first (best score first: the rule engine's spans, all 1.0 and never contested,
+    end here). Then, where a key has several candidates or a span several keys, each
+    alternative is tried — the key takes that candidate, the key it leaves or the slot it
+    frees is refilled greedily — and kept when as many cells are read and the identities
+    hold better, or equally well with a higher total score (:func:`_objective`).
+    Deterministic: keys in catalogue order, candidates best first.
+    """
+    assign = _fill({}, cands)
+    by_key: dict[str, list[Candidate]] = {}
+    slot_keys: dict[tuple[int, int], set[str]] = {}
+    for c in cands:
+        by_key.setdefault(c.key, []).append(c)
+        slot_keys.setdefault(c.slot, set()).add(c.key)
+    contested = {k for k, cs in by_key.items() if len(cs) > 1}
+    contested |= {k for keys in slot_keys.values() if len(keys) > 1 for k in keys}
+    if not contested:
+        return assign
+    eqs = equations(template)
+    best = _objective(assign, eqs)
+    order = [k for k in CELLS if k in contested]
+    for _ in range(MAX_ROUNDS):
+        improved = False
+        for key in order:
+            for cand in by_key[key]:
+                if assign.get(key) is cand:
+                    continue
+                trial = {k: c for k, c in assign.items() if k != key and c.slot != cand.slot}
+                trial[key] = cand
+                trial = _fill(trial, cands)
+                score = _objective(trial, eqs)
+                if score < best:
+                    assign, best, improved = trial, score, True
+        if not improved:
+            break
+    return assign
+
+
+def _is_subtotal_row(key: str) -> bool:
+    return key.startswith("t3.") and key.split(".")[1].endswith("_subtotal")
+
+
+def _is_org_subtotal(key: str) -> bool:
+    return key.startswith("t3.") and key.split(".")[2] == T3_ORG_SUBTOTAL_COL
+
+
+def expected_keys(keys: Iterable[str], template: str) -> frozenset[str]:
+    """The cells this report prints: the template's standard ones, plus the 小计 rows and the
+    法人或其他组织 小计 column when a cell of them was found (printed variants)."""
+    keys = set(keys)
+    rows, col = any(map(_is_subtotal_row, keys)), any(map(_is_org_subtotal, keys))
+    out = set(template_keys(template))
+    for k in allowed_keys(template) - out:
+        if (not _is_subtotal_row(k) or rows) and (not _is_org_subtotal(k) or col):
+            out.add(k)
+    return frozenset(out)
+
+
+def infer_cells(cells: dict[str, CellValue], template: str) -> dict[str, CellValue]:
+    """Fill the cells an identity fixes: in an equation whose cells were all read but one,
+    that one is the difference. Filled only when every equation that fixes the cell this
+    way agrees, the value is a count (≥ 0) and the cell is one the report prints
+    (:func:`expected_keys`); repeated while something is filled, as a filled total may fix
+    another cell. Returns the new cells (``inferred: true``, raw "", no offsets, the lowest
+    score of the cells it was computed from)."""
+    if template == "none" or not cells:
+        return {}
+    expected = expected_keys(cells, template)
+    eqs = equations(template)
+    known: dict[str, CellValue] = dict(cells)
+    new: dict[str, CellValue] = {}
+    while True:
+        proposals: dict[str, list[tuple[Number, float]]] = {}
+        for e in eqs:
+            missing = [k for k in e.keys if k not in known]
+            if len(set(missing)) != 1 or missing[0] not in expected:
+                continue
+            m = missing[0]
+            lhs = sum(known[k].value or 0 for k in e.lhs if k != m)
+            rhs = sum(known[k].value or 0 for k in e.rhs if k != m)
+            value = rhs - lhs if m in e.lhs else lhs - rhs
+            score = min((known[k].score for k in e.keys if k != m), default=1.0)
+            proposals.setdefault(m, []).append((round(value, 6) if isinstance(value, float) else value, score))
+        filled = False
+        for key in (k for k in CELLS if k in proposals):
+            values = {v for v, _ in proposals[key]}
+            if len(values) != 1:
+                continue
+            value = values.pop()
+            if value < 0:
+                continue
+            cell = CellValue(value=value, raw="", start=None, end=None,
+                             score=round(min(s for _, s in proposals[key]), 4), inferred=True)  # fmt: skip
+            known[key] = new[key] = cell
+            filled = True
+        if not filled:
+            return new
+
+
+def read_cells(
+    text: str, spans: list[Span], year: int | None = None
+) -> tuple[str, dict[str, CellValue]]:
+    """``(template, cells)``: the cells in catalogue order, inferred ones included."""
+    cands = cell_candidates(text, spans)
+    template = detect_template({c.key for c in cands if c.primary}, text, year)
+    allowed = allowed_keys(template)
+    cands = [c for c in cands if c.key in allowed]
+    chosen = choose_cells(cands, template)
+    cells = {k: c.cell() for k, c in chosen.items()}
+    cells.update(infer_cells(cells, template))
+    return template, {k: cells[k] for k in CELLS if k in cells}
+
+
+# ---------------------------------------------------------------------------
+# Sections, facts, metadata
 
 
 def build_sections(text: str, spans: list[Span]) -> list[Section]:
-    """A section runs from its heading to the next heading (or the end of the text)."""
+    """The best-scored heading of each number (the first on ties); a section runs from its
+    heading to the next heading (or the end of the text)."""
     heads: dict[int, Span] = {}
-    for span in sorted(spans, key=lambda s: s.start):
+    for span in sorted(spans, key=lambda s: (-s.score, s.start)):
         if span.label in SECTION_TYPES:
             heads.setdefault(int(span.label[3:]), span)
     ordered = sorted(heads.items(), key=lambda kv: kv[1].start)
@@ -53,11 +290,19 @@ def build_sections(text: str, spans: list[Span]) -> list[Section]:
     return sections
 
 
+def missing_sections(sections: list[Section]) -> list[int]:
+    found = {s.no for s in sections}
+    return [n for n in SECTION_TITLES if n not in found]
+
+
 def build_facts(text: str, spans: list[Span]) -> list[Fact]:
+    """One fact per printed count: of spans over the same text, the best-scored kind."""
+    best: dict[tuple[int, int], Span] = {}
+    for span in sorted(spans, key=lambda s: (-s.score, s.start)):
+        if span.label in FACT_TYPES:
+            best.setdefault((span.start, span.end), span)
     facts = []
-    for span in sorted(spans, key=lambda s: s.start):
-        if span.label not in FACT_TYPES:
-            continue
+    for span in sorted(best.values(), key=lambda s: s.start):
         q = parse_quantity(text[span.start : span.end])
         if q is None:
             continue
@@ -105,33 +350,37 @@ def parse_year(raw: str) -> int | None:
 
 
 def build_meta(text: str, spans: list[Span]) -> Meta:
-    first: dict[str, Span] = {}
-    for span in sorted(spans, key=lambda s: (-s.score, s.start)):
-        first.setdefault(span.label, span)
+    """The best-scored span of each metadata label (the first on ties) whose text reads."""
     meta = Meta()
-    if "AGENCY" in first:
-        s = first["AGENCY"]
-        meta.agency = text[s.start : s.end].strip() or None
-    if "YEAR" in first:
-        s = first["YEAR"]
-        meta.year = parse_year(text[s.start : s.end])
-    if "PUBDATE" in first:
-        s = first["PUBDATE"]
-        raw = text[s.start : s.end]
-        meta.published = parse_date(raw) or raw.strip() or None
+    for span in sorted(spans, key=lambda s: (-s.score, s.start)):
+        raw = text[span.start : span.end]
+        if span.label == "AGENCY" and meta.agency is None:
+            meta.agency = raw.strip() or None
+        elif span.label == "YEAR" and meta.year is None:
+            meta.year = parse_year(raw)
+        elif span.label == "PUBDATE" and meta.published is None:
+            meta.published = parse_date(raw) or raw.strip() or None
     return meta
 
 
+# ---------------------------------------------------------------------------
+# The report
+
+
 def assemble(text: str, spans: list[Span]) -> Report:
-    """The Report of one document (doc_id, source and checks are filled in by the caller)."""
-    cells = choose_cells(text, spans)
+    """The checked Report of one document (doc_id, source and input details are the caller's)."""
+    spans = list(spans)
+    meta = build_meta(text, spans)
+    template, cells = read_cells(text, spans, meta.year)
+    sections = build_sections(text, spans)
     return Report(
         doc_id="",
         source="",
-        template=detect_template(cells),
-        meta=build_meta(text, spans),
-        sections=build_sections(text, spans),
+        template=template,
+        meta=meta,
+        sections=sections,
+        missing_sections=missing_sections(sections),
         cells=cells,
         facts=build_facts(text, spans),
+        checks=run_checks({k: c.value for k, c in cells.items()}, template, text),
     )
-

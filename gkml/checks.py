@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from gkml.numbers import Quantity, find_quantities
@@ -37,6 +39,8 @@ from gkml.schema import (
     T4_TOTAL_COL,
     TEMPLATES,
     Check,
+    Report,
+    cols_of,
     rows_of,
     template_keys,
 )
@@ -80,43 +84,56 @@ def _equation(
 # --- table identities --------------------------------------------------------------------
 
 
-def _t3_balance(vals: Mapping[str, Number | None]) -> list[Check | None]:
+@dataclass(frozen=True)
+class Equation:
+    """One table identity as data: ``sum(lhs) == sum(rhs)``. The checker evaluates it; the
+    assembler also uses it to settle which span is which cell and to infer a missing cell
+    that it fixes (:mod:`gkml.assemble`)."""
+
+    id: str
+    where: str
+    lhs: tuple[str, ...]
+    rhs: tuple[str, ...]
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return (*self.lhs, *self.rhs)
+
+
+def _t3_balance() -> list[Equation]:
     """一 + 二 = (七)总计 + 四, per column."""
     return [
-        _equation(
+        Equation(
             "T3-BALANCE",
             c,
-            [_k("t3", T3_NEW, c), _k("t3", T3_CARRIED_IN, c)],
-            [_k("t3", T3_TOTAL_ROW, c), _k("t3", T3_CARRIED_OVER, c)],
-            vals,
+            (_k("t3", T3_NEW, c), _k("t3", T3_CARRIED_IN, c)),
+            (_k("t3", T3_TOTAL_ROW, c), _k("t3", T3_CARRIED_OVER, c)),
         )
         for c in T3_COLS
     ]
 
 
-def _t3_outcomes(vals: Mapping[str, Number | None], template: str) -> list[Check | None]:
+def _t3_outcomes(template: str) -> list[Equation]:
     """(七)总计 = sum of the outcome rows (一)…(六), per column (小计 rows excluded)."""
     return [
-        _equation(
+        Equation(
             "T3-OUTCOMES",
             c,
-            [_k("t3", T3_TOTAL_ROW, c)],
-            [_k("t3", r, c) for r in T3_OUTCOME_ROWS[template]],
-            vals,
+            (_k("t3", T3_TOTAL_ROW, c),),
+            tuple(_k("t3", r, c) for r in T3_OUTCOME_ROWS[template]),
         )
         for c in T3_COLS
     ]
 
 
-def _t3_rowsum(vals: Mapping[str, Number | None], template: str) -> list[Check | None]:
+def _t3_rowsum(template: str) -> list[Equation]:
     """总计 = 自然人 + the five 法人或其他组织 columns, per row (printed 小计 rows included)."""
     return [
-        _equation(
+        Equation(
             "T3-ROWSUM",
             r,
-            [_k("t3", r, T3_TOTAL_COL)],
-            [_k("t3", r, c) for c in T3_APPLICANT_COLS],
-            vals,
+            (_k("t3", r, T3_TOTAL_COL),),
+            tuple(_k("t3", r, c) for c in T3_APPLICANT_COLS),
         )
         for r in rows_of("t3", template)
     ]
@@ -128,39 +145,47 @@ def subtotal_items(subtotal_row: str, template: str) -> tuple[str, ...]:
     return tuple(r for r in T3_OUTCOME_ROWS[template] if r.startswith(group + "_"))
 
 
-def _t3_subtotal(vals: Mapping[str, Number | None], template: str) -> list[Check | None]:
+def _t3_subtotal(template: str) -> list[Equation]:
     """Where printed: each 小计 row = its items; the 小计 column = the five 法人或其他组织 columns."""
     rows = rows_of("t3", template)
-    out: list[Check | None] = []
+    out: list[Equation] = []
     for sub in T3_SUBTOTAL_ROWS:
         if sub not in rows:
             continue
         items = subtotal_items(sub, template)
         for c in T3_COLS:
             out.append(
-                _equation(
-                    "T3-SUBTOTAL", f"{sub}.{c}", [_k("t3", sub, c)], [_k("t3", r, c) for r in items], vals
-                )
+                Equation("T3-SUBTOTAL", f"{sub}.{c}", (_k("t3", sub, c),), tuple(_k("t3", r, c) for r in items))
             )
     for r in rows:
         out.append(
-            _equation(
+            Equation(
                 "T3-SUBTOTAL",
                 f"{r}.{T3_ORG_SUBTOTAL_COL}",
-                [_k("t3", r, T3_ORG_SUBTOTAL_COL)],
-                [_k("t3", r, c) for c in T3_ORG_COLS],
-                vals,
+                (_k("t3", r, T3_ORG_SUBTOTAL_COL),),
+                tuple(_k("t3", r, c) for c in T3_ORG_COLS),
             )
         )
     return out
 
 
-def _t4_sum(vals: Mapping[str, Number | None]) -> list[Check | None]:
+def _t4_sum() -> list[Equation]:
     """总计 = 维持 + 纠正 + 其他 + 尚未审结, per group."""
     return [
-        _equation("T4-SUM", g, [_k("t4", g, T4_TOTAL_COL)], [_k("t4", g, p) for p in T4_PARTS], vals)
+        Equation("T4-SUM", g, (_k("t4", g, T4_TOTAL_COL),), tuple(_k("t4", g, p) for p in T4_PARTS))
         for g in T4_GROUPS
     ]
+
+
+@cache
+def equations(template: str) -> tuple[Equation, ...]:
+    """Every table identity of ``template`` that is an equation, in the order checks are
+    reported (T2-NONNEG is an inequality and is not among them)."""
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown template: {template!r} (expected one of {TEMPLATES})")
+    if template == "none":
+        return ()
+    return (*_t3_balance(), *_t3_outcomes(template), *_t3_rowsum(template), *_t3_subtotal(template), *_t4_sum())
 
 
 def _t2_nonneg(vals: Mapping[str, Number | None], template: str) -> Check | None:
@@ -356,6 +381,53 @@ def _narrative(vals: Mapping[str, Number | None], text: str) -> list[Check]:
     return out
 
 
+# --- X-YEAR ------------------------------------------------------------------------------
+
+
+def _t2_col(col_zh: str) -> str:
+    return next(c.col for c in CELLS.values() if c.prefix == "t2" and c.col_zh == col_zh)
+
+
+T2_ISSUED, T2_REPEALED, T2_IN_FORCE = _t2_col("本年制发件数"), _t2_col("本年废止件数"), _t2_col("现行有效件数")
+T2_STOCK_ROWS = tuple(r for r in rows_of("t2") if T2_IN_FORCE in cols_of("t2", r))  # 规章, 行政规范性文件
+
+
+def cross_year_checks(prev: Report, cur: Report) -> list[Check]:
+    """X-YEAR between two reports of the same organ, ``prev`` for year N−1 and ``cur`` for N.
+
+    - per table-3 column: 四、结转下年度继续办理 of N−1 = 二、上年结转 of N (lhs: N−1, rhs: N);
+    - 规章 and 行政规范性文件 (2021 table 2 in both reports): 现行有效 of N−1 + 本年制发 of N
+      − 本年废止 of N = 现行有效 of N.
+
+    Only identities whose cells both reports have are reported; ``cells`` names the keys
+    (the first from ``prev``), ``note`` says which years. The caller decides that the two
+    reports are the same organ in consecutive years (see :mod:`gkml.audit`).
+    """
+    a = {k: _value(v) for k, v in prev.cells.items()}
+    b = {k: _value(v) for k, v in cur.cells.items()}
+    years = f"{prev.meta.year or '?'}→{cur.meta.year or '?'}"
+    out: list[Check] = []
+
+    def add(where: str, lhs: Number, rhs: Number, keys: list[str], what: str) -> None:
+        lhs, rhs = _tidy(lhs), _tidy(rhs)
+        delta = _tidy(lhs - rhs)
+        out.append(Check(id="X-YEAR", where=where, ok=delta == 0, lhs=lhs, rhs=rhs, cells=keys, delta=delta,
+                         note=f"{years}: {what}"))  # fmt: skip
+
+    for c in T3_COLS:
+        over, carried = _k("t3", T3_CARRIED_OVER, c), _k("t3", T3_CARRIED_IN, c)
+        if over in a and carried in b:
+            add(f"carried.{c}", a[over] or 0, b[carried] or 0, [over, carried],
+                "结转下年度继续办理 of the earlier year = 上年结转 of the later")  # fmt: skip
+    for r in T2_STOCK_ROWS:
+        old, issued, repealed, new = (_k("t2", r, c) for c in (T2_IN_FORCE, T2_ISSUED, T2_REPEALED, T2_IN_FORCE))
+        if old in a and all(k in b for k in (issued, repealed, new)):
+            lhs = (a[old] or 0) + (b[issued] or 0) - (b[repealed] or 0)
+            add(f"in_force.{r}", lhs, b[new] or 0, [old, issued, repealed, new],
+                "现行有效 of the earlier year + 本年制发 − 本年废止 = 现行有效 of the later")  # fmt: skip
+    return out
+
+
 # --- entry point -------------------------------------------------------------------------
 
 
@@ -372,11 +444,7 @@ def run_checks(cells: Mapping[str, Number | None], template: str, text: str | No
     vals = {k: _value(v) for k, v in cells.items()}
     found: list[Check | None] = []
     if template != "none":
-        found += _t3_balance(vals)
-        found += _t3_outcomes(vals, template)
-        found += _t3_rowsum(vals, template)
-        found += _t3_subtotal(vals, template)
-        found += _t4_sum(vals)
+        found += [_equation(e.id, e.where, list(e.lhs), list(e.rhs), vals) for e in equations(template)]
         found.append(_t2_nonneg(vals, template))
     checks = [c for c in found if c is not None]
     if template != "none":

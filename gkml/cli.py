@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -20,29 +21,65 @@ into checked, structured data: the three standard tables cell by cell, the six s
 the narrative counts and the metadata, with every accounting identity checked.
 
   gkml predict samples/ -o out.jsonl --csv wide.csv   # batch inference, one JSON line per input
+  gkml audit out.jsonl --html audit.html               # what a supervising office reads
   gkml eval --pred out.jsonl --gold tests/fixtures     # cell accuracy against gold files
   gkml schema                                          # JSON Schema of one output line
 """
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from gkml.predict import expand_inputs, predict_paths, write_jsonl, write_wide_csv
+    from gkml.predict import (
+        expand_inputs,
+        get_labeller,
+        predict_paths,
+        read_reports,
+        repair_jsonl,
+        write_jsonl,
+        write_wide_csv,
+    )
 
     paths = expand_inputs(args.paths)
     out = Path(args.output)
     out.parent.mkdir(parents=True, exist_ok=True)
-    reports = write_jsonl(
-        predict_paths(paths, engine=args.engine, max_bytes=int(args.max_mb * 1024 * 1024), progress=not args.quiet),
-        out,
-    )
+    done = {os.path.normpath(s) for s in repair_jsonl(out)} if args.resume else set()
+    todo = [p for p in paths if os.path.normpath(p) not in done]
+    max_bytes = int(args.max_mb * 1024 * 1024)
+    if args.ray:
+        from gkml.scale import predict_ray
+
+        predict_ray(todo, out, engine=args.engine, model=args.model, batch_size=args.batch_size,
+                    quantize=args.quantize, max_bytes=max_bytes, actors=args.actors, address=args.ray_address,
+                    append=args.resume, progress=not args.quiet)  # fmt: skip
+    else:
+        opts = {"quantize": args.quantize, "batch_size": args.batch_size} if args.engine != "rules" else {}
+        labeller = get_labeller(args.engine, args.model, **opts)  # fails here, before the output is touched
+        reports = predict_paths(todo, engine=args.engine, max_bytes=max_bytes, progress=not args.quiet,
+                                labeller=labeller)  # fmt: skip
+        write_jsonl(reports, out, append=args.resume)
+    records = ok = failed = inferred = 0
+    for r in read_reports(out):
+        records += 1
+        ok += r.status == "ok"
+        failed += sum(1 for c in r.checks if not c.ok and c.severity == "error")
+        inferred += sum(c.inferred for c in r.cells.values())
     if args.csv:
-        write_wide_csv(reports, Path(args.csv))
-    ok = sum(r.status == "ok" for r in reports)
-    failed_checks = sum(1 for r in reports for c in r.checks if not c.ok and c.severity == "error")
+        write_wide_csv(read_reports(out), Path(args.csv))
+    resumed = f" ({len(paths) - len(todo)} already in the output)" if args.resume else ""
     print(
-        f"{len(reports)} inputs: {ok} read, {len(reports) - ok} error records; "
-        f"{failed_checks} failed identities. Results: {out}" + (f", {args.csv}" if args.csv else "")
+        f"{len(paths)} inputs{resumed}: {ok} read, {records - ok} error records; {failed} failed identities, "
+        f"{inferred} inferred cells. Results: {out}" + (f", {args.csv}" if args.csv else "")
     )
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from gkml.audit import audit, format_audit, write_html
+
+    result = audit(Path(args.input), threshold=args.threshold)
+    print(format_audit(result))
+    if args.html:
+        write_html(result, Path(args.html))
+        print(f"HTML: {args.html}")
     return 0
 
 
@@ -227,10 +264,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories or glob patterns")
     p.add_argument("-o", "--output", required=True, help="JSON Lines file to write")
     p.add_argument("--csv", help="also write a wide CSV: one row per report, one column per cell key")
-    p.add_argument("--engine", choices=["rules"], default="rules", help="labeller: rules = the rule baseline")
+    p.add_argument("--engine", choices=["model", "rules", "hybrid"], default="model",
+                   help="labeller: model = the trained model (default), rules = the rule baseline, "
+                   "hybrid = the model with the rule spans as fallback candidates")  # fmt: skip
+    p.add_argument("--model", metavar="DIR", default="models/gkml-small",
+                   help="trained model directory for --engine model/hybrid (default: %(default)s)")  # fmt: skip
+    p.add_argument("--batch-size", type=int, default=16, help="model windows per forward pass (default 16)")
+    p.add_argument("--quantize", action="store_true", help="dynamic int8 quantisation of the model (faster on CPU)")
+    p.add_argument("--resume", action="store_true",
+                   help="skip inputs already in the output (by source path) and append the rest")  # fmt: skip
+    p.add_argument("--ray", action="store_true", help="run on Ray Data: one model per actor (pip install gkml[scale])")
+    p.add_argument("--actors", type=int, help="with --ray: model replicas, one CPU each (default: one per CPU of the cluster)")
+    p.add_argument("--ray-address", help="with --ray: cluster to join (default: a local one, or $RAY_ADDRESS)")
     p.add_argument("--max-mb", type=float, default=50, help="inputs larger than this get an error record (default 50)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser(
+        "audit",
+        help="per-report audit of a predict output: template, missing sections, failed identities, X-YEAR",
+        description="What a supervising office reads: per report the template, missing sections, failed "
+        "identities with their deltas, inferred cells and low-confidence cells, plus totals; X-YEAR checks "
+        "between reports of the same organ in consecutive years. Printed, and written as HTML with --html.",
+    )
+    p.add_argument("input", metavar="OUT.jsonl", help="JSON Lines written by gkml predict")
+    p.add_argument("--html", help="also write the audit as an HTML page")
+    p.add_argument("--threshold", type=float, default=0.5,
+                   help="cells read with a score below this are listed as low-confidence (default 0.5)")  # fmt: skip
+    p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(
         "eval",
@@ -311,8 +372,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="report files, directories or glob patterns")
     p.add_argument("-o", "--output", required=True, help="JSON file to write (Label Studio import format)")
-    p.add_argument("--engine", default="rules", help="labeller for the pre-annotations (default: rules)")
-    p.add_argument("--model", metavar="DIR", help="pre-annotate with this trained model instead of --engine")
+    p.add_argument(
+        "--engine", default="rules", help="labeller for the pre-annotations: rules (default) or model (models/gkml-small)"
+    )
+    p.add_argument("--model", metavar="DIR", help="pre-annotate with this trained model directory")
     p.add_argument("--no-predictions", action="store_true", help="text only, no pre-annotations")
     p.set_defaults(func=cmd_ls_tasks)
 
@@ -344,7 +407,7 @@ def build_parser() -> argparse.ArgumentParser:
         "rule baseline. Start Label Studio with ML_BLOCK_LOCAL_IP=false to connect to a backend on this machine.",
     )
     p.add_argument("--model", metavar="DIR", help="trained model directory (default: --engine)")
-    p.add_argument("--engine", default="rules", help="labeller when no --model is given (default: rules)")
+    p.add_argument("--engine", default="rules", help="labeller when no --model is given: rules (default) or model")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=9090, help="port (default: %(default)s)")
     p.add_argument("-q", "--quiet", action="store_true", help="no request log")

@@ -6,7 +6,7 @@ Entity types: ``SEC1``–``SEC6``, one per cell key, ``FACT.<kind>``, and ``AGEN
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gkml.schema import CELL_KEYS, CELLS, FACT_KINDS, SECTION_TITLES
 
@@ -46,3 +46,7 @@ class Span:
     end: int
     label: str  # an entity type of ENTITY_TYPES
     score: float = 1.0
+    # The model's best entity types for this span with their probabilities, best first
+    # (label's own among them): what assembly may reassign a cell to when the identities
+    # say the top label is wrong. Empty for the rule baseline, which is never unsure.
+    alts: tuple[tuple[str, float], ...] = field(default=(), compare=False)

@@ -2,10 +2,11 @@
 
 Scanned reports must reach the model in the same shape as every other input: prose one line
 per printed line, and each table row on one line with its cells joined by " | " (a cell that
-spans rows is written once, in its first row, as `gkml.ingest` does for HTML). The printed
-rule lines of a table are what tell its cells apart, so they are found first (morphology on
-the page image), erased so that the text detector cannot run a box across them, and their
-cells (the white regions they enclose) decide where each recognised character belongs.
+spans rows is written once, in its first row, as `gkml.ingest` does for HTML). A page is
+deskewed (and turned round if it was scanned upside down), then read with a box per character;
+the printed rule lines of its tables are found by morphology on the page image, and the cells
+they enclose decide where each character belongs. The detector often runs one box across a
+rule ("行政规范性文件0"): per-character boxes split it again at the rule.
 
 The engine is RapidOCR 3.x with the PP-OCRv6 models shipped inside its wheel: nothing is
 downloaded at run time. Heavy imports (cv2, onnxruntime) happen on first use, so reading a
@@ -25,10 +26,9 @@ from functools import lru_cache
 import numpy as np
 
 PDF_DPI = 200  # render scale for PDF pages: CJK body text is ~35 px high, what PP-OCR reads best
-TARGET_WIDTH = 1654  # an A4 page at 200 dpi; images far off this width are rescaled to it first
+TARGET_WIDTH = 1654  # an A4 page at 200 dpi; images far off this width are rescaled towards it
 MAX_PAGES = 200  # OCR is ~5 s a page: a longer input is more likely a mistake than a report
 MAX_SKEW = 5.0  # degrees; scans are rarely more than a few degrees off
-ERASE_RULES = False
 
 Box = tuple[int, int, int, int, int]  # page (0-based), x0, y0, x1, y1
 
@@ -86,6 +86,9 @@ def _engine():
     return RapidOCR(
         params={
             "Global.log_level": "error",
+            # The per-line 0/180° classifier flips some upright lines and the recogniser then
+            # reads them as garbage; a whole page upside down is handled in ocr_page instead.
+            "Global.use_cls": False,
             "Global.return_word_box": True,
             "Global.return_single_char_box": True,
         }
@@ -179,11 +182,28 @@ class Table:
     labels: np.ndarray  # cell index + 1 per pixel of the table's box, 0 on rules
 
 
-def find_tables(gray: np.ndarray) -> tuple[list[Table], np.ndarray]:
-    """Ruled tables of a page and the mask of their rules (to erase before OCR).
+def _thin(mask: np.ndarray, axis: int, most: float) -> np.ndarray:
+    """Only the runs that are thin across their length: a rule is a few pixels thick, while a
+    line of blurred text smeared along the same direction makes a band as thick as the text."""
+    import cv2
+
+    n, comp, stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    length = stats[:, cv2.CC_STAT_WIDTH] if axis == 0 else stats[:, cv2.CC_STAT_HEIGHT]
+    keep = stats[:, cv2.CC_STAT_AREA] <= most * np.maximum(length, 1)
+    keep[0] = False
+    return (keep[comp] * 255).astype(np.uint8)
+
+
+def find_tables(
+    gray: np.ndarray, text_boxes: list[tuple[float, float, float, float]] = ()
+) -> tuple[list[Table], np.ndarray]:
+    """Ruled tables of a page and the mask of their rules.
 
     Rules are long thin runs of ink: an opening with a long horizontal (vertical) kernel keeps
-    them and drops text strokes. A connected set of rules with at least two cells is a table.
+    them and drops text strokes. Faint rules need a sensitive threshold, which also turns a
+    line of text that fills its cell into a run; `text_boxes` (the OCR's line boxes) veto
+    those, because a printed rule never runs through the middle of a line of text. A
+    connected set of rules with at least two cells is a table.
     """
     import cv2
 
@@ -196,12 +216,19 @@ def find_tables(gray: np.ndarray) -> tuple[list[Table], np.ndarray]:
         along its own length while the noise averages out; thickened across it, because a
         blurred, slightly tilted 1-px rule wanders over 2-3 pixel rows."""
         smooth = cv2.blur(gray, (kx, ky))
-        dark = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 8)
+        dark = cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 5)
         across = (1, 3) if kx > ky else (3, 1)
         return cv2.dilate(dark, cv2.getStructuringElement(cv2.MORPH_RECT, across))
 
-    horiz = cv2.morphologyEx(ink(7, 1), cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
-    vert = cv2.morphologyEx(ink(1, 7), cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
+    horiz = _thin(cv2.morphologyEx(ink(11, 1), cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1))),
+                  0, 7 * unit)
+    vert = _thin(cv2.morphologyEx(ink(1, 11), cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk))),
+                 1, 7 * unit)
+    if len(text_boxes):
+        for x0, y0, x1, y1 in text_boxes:
+            edge = (y1 - y0) / 5  # the box's padding may reach a rule; its middle never does
+            horiz[round(y0 + edge) : round(y1 - edge), max(0, round(x0)) : round(x1)] = 0
+        horiz = cv2.morphologyEx(horiz, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
     # bridge the breaks that blur, noise and a residual tilt leave in a rule
     horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
     vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
@@ -217,6 +244,7 @@ def find_tables(gray: np.ndarray) -> tuple[list[Table], np.ndarray]:
         x, y, cw, ch, _ = stats[i]
         if cw < 150 * unit or ch < 40 * unit:
             continue
+        x, y, cw, ch = x + reach, y + reach, cw - 2 * reach, ch - 2 * reach  # back to the rules' own ends
         own = (comp[y : y + ch, x : x + cw] == i).astype(np.uint8)
         if not (horiz[y : y + ch, x : x + cw] & own).any() or not (vert[y : y + ch, x : x + cw] & own).any():
             continue
@@ -288,27 +316,48 @@ class Page:
 
 
 def ocr_page(img: np.ndarray) -> Page:
-    """Rescale to ~200 dpi, deskew, find and erase table rules, then recognise the text."""
+    """Rescale to ~200 dpi, deskew, recognise the text, then find the tables' rules and cells.
+
+    The rules stay in the image the recogniser reads: erased, they leave a label and its
+    number close enough for the detector to read them as one line, and it drops the number."""
     import cv2
 
     gray = _gray(img)
     h0, w0 = gray.shape
-    scale = 1.0
-    if not 1200 <= w0 <= 2400:
-        scale = min(max(TARGET_WIDTH / w0, 0.25), 3.0)
+    scale = 1.0  # a low-resolution scan is enlarged (PP-OCR misreads text under ~20 px high), a huge one shrunk
+    if w0 < 1200:
+        scale = min(TARGET_WIDTH / w0, 2.5)
+    elif w0 > 2600:
+        scale = 1.2 * TARGET_WIDTH / w0
     angle = estimate_skew(gray)
     cx, cy = w0 / 2, h0 / 2
     w, h = round(w0 * scale), round(h0 * scale)
-    fwd = cv2.getRotationMatrix2D((cx, cy), angle, scale)
-    fwd[0, 2] += w / 2 - cx
-    fwd[1, 2] += h / 2 - cy
-    work = cv2.warpAffine(gray, fwd, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
-    tables, rules = find_tables(work)
-    if ERASE_RULES:
-        work = work.copy()
-        work[cv2.dilate(rules, np.ones((3, 3), np.uint8)) > 0] = 255
-    out = _engine()(cv2.cvtColor(work, cv2.COLOR_GRAY2BGR))
-    return Page(_chars_of(out), tables, cv2.invertAffineTransform(fwd), (w0, h0))
+    best = None
+    for turn in (0, 180):  # a page scanned upside down reads as garbage: read it turned round
+        fwd = cv2.getRotationMatrix2D((cx, cy), angle + turn, scale)
+        fwd[0, 2] += w / 2 - cx
+        fwd[1, 2] += h / 2 - cy
+        work = cv2.warpAffine(gray, fwd, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
+        chars = _chars_of(_engine()(cv2.cvtColor(work, cv2.COLOR_GRAY2BGR)))
+        scores = [c.score for c in chars if c.ch != " "]
+        if best is None or sum(scores) > best[0]:
+            best = (sum(scores), fwd, work, chars)
+        if len(scores) >= 20 and float(np.mean(scores)) >= 0.8 or not scores:
+            break
+    _, fwd, work, chars = best
+    tables, _ = find_tables(work, _line_boxes(chars))
+    return Page(chars, tables, cv2.invertAffineTransform(fwd), (w0, h0))
+
+
+def _line_boxes(chars: list[Char]) -> list[tuple[float, float, float, float]]:
+    """The box of each single-line detection (a taller one may span a rule, so it is left out)."""
+    boxes: dict[int, list[float]] = {}
+    for c in chars:
+        b = boxes.setdefault(c.line, [c.x0, c.y0, c.x1, c.y1])
+        b[:] = [min(b[0], c.x0), min(b[1], c.y0), max(b[2], c.x1), max(b[3], c.y1)]
+    heights = sorted(b[3] - b[1] for b in boxes.values())
+    typical = heights[len(heights) // 2] if heights else 0
+    return [tuple(b) for b in boxes.values() if b[3] - b[1] < 1.6 * typical]
 
 
 # --------------------------------------------------------------------------- layout

@@ -223,6 +223,7 @@ class Report:
     template: str = "none"
     meta: Meta = field(default_factory=Meta)
     sections: list[Section] = field(default_factory=list)
+    missing_sections: list[int] = field(default_factory=list)  # numbers of the six with no heading found
     cells: dict[str, CellValue] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
@@ -246,6 +247,7 @@ class Report:
             template=d.get("template", "none"),
             meta=Meta(**(d.get("meta") or {})),
             sections=[Section(**s) for s in d.get("sections", [])],
+            missing_sections=list(d.get("missing_sections") or []),
             cells={k: CellValue(**v) for k, v in (d.get("cells") or {}).items()},
             facts=[Fact(**f) for f in d.get("facts", [])],
             checks=[Check(**c) for c in d.get("checks", [])],
@@ -317,6 +319,7 @@ def json_schema() -> dict[str, Any]:
                     "properties": {"no": {"enum": list(SECTION_TITLES)}, "title": {"type": "string"}, **span},
                 },
             },
+            "missing_sections": {"type": "array", "items": {"enum": list(SECTION_TITLES)}},
             "cells": {
                 "type": "object",
                 "propertyNames": {"enum": list(CELL_KEYS)},

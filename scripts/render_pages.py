@@ -17,6 +17,8 @@ and the same for a few synthetic reports of gkml.synth (layout html, --synth N).
 
 Needs LibreOffice and fonts-noto-cjk (apt-get install libreoffice-writer-nogui fonts-noto-cjk).
 Usage: python scripts/render_pages.py [--out data/rendered] [--synth 3] [--seed 0]
+       python scripts/render_pages.py --fixtures     # the small inputs of tests/test_ocr.py
+       python scripts/render_pages.py --ocr-text     # OCR once into text/*.txt, to compare engines
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("clean", "scan", "lowres")
 
 _PAGE_MARK = re.compile(r"^\s*[—\-–]*\s*\d{1,3}\s*[—\-–]*\s*$")
-_ANNOT = re.compile(r" \((?:第二十条[^)]*|also printed [^)]*|2019 format[^)]*|2021 template)\)")
+_ANNOT = re.compile(r" \((?:第二十条.*?项|also printed .*?|2019 format.*?|2021 template)\)$")
 
 T2_ROWS = [  # (条款 row, header label, row keys)
     ("第二十条第(一)项", ("信息内容", "本年制发件数", "本年废止件数", "现行有效件数"), ("rules", "normative")),
@@ -177,13 +179,54 @@ def write_variants(out: Path, doc_id: str, page_html: str, gold: dict, rng: rand
     return len(pages)
 
 
+def write_fixtures(fixtures: Path) -> None:
+    """The small committed inputs of tests/test_ocr.py: seed 000's typeset text PDF (the test
+    scans and degrades it itself) and a degraded JPEG scan of its section 2 with table 2."""
+    import cv2
+    import numpy as np
+
+    fixtures.mkdir(parents=True, exist_ok=True)
+    seed = ROOT / "samples" / "000_7cbeb50e901d1ece.txt"
+    gold = json.loads((ROOT / "tests" / "fixtures" / "000_7cbeb50e901d1ece.gold.json").read_text(encoding="utf-8"))
+    (fixtures / "000_text.pdf").write_bytes(html_to_pdf(seed_html(seed.read_text(encoding="utf-8"), gold)))
+    page_html = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
+                 "<p><b>二、主动公开政府信息情况</b></p>\n" + table2(gold["cells"]) + "\n</body></html>\n")
+    page = pdf_to_images(html_to_pdf(page_html), 200)[0]
+    ys, xs = np.nonzero(page.min(axis=2) < 200)
+    crop = page[max(0, ys.min() - 60) : ys.max() + 60, max(0, xs.min() - 60) : xs.max() + 60]
+    scan = degrade(crop, random.Random(7), "scan")
+    cv2.imwrite(str(fixtures / "t2_scan.jpg"), cv2.cvtColor(scan, cv2.COLOR_RGB2GRAY), [cv2.IMWRITE_JPEG_QUALITY, 70])
+
+
+def dump_ocr_text(out: Path) -> None:
+    """Ingest every rendered PDF once (OCR for the image-only ones) and keep its text as
+    text/<id>-<variant>.txt: gkml predict reads those exactly as it reads the PDFs (the text is
+    already normalised), so labelling engines can be compared without running OCR again."""
+    from gkml.ingest import ingest
+
+    (out / "text").mkdir(parents=True, exist_ok=True)
+    for pdf in sorted((out / "pdf").glob("*.pdf")):
+        doc = ingest(pdf)
+        (out / "text" / f"{pdf.stem}.txt").write_text(doc.text, encoding="utf-8")
+        ocr = f"OCR {doc.ocr.pages} pages, confidence {doc.ocr.confidence:.4f}" if doc.ocr else "text layer"
+        print(f"{pdf.stem}: {len(doc.text)} chars ({ocr})")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "data" / "rendered"))
     ap.add_argument("--synth", type=int, default=3, help="synthetic reports to add (gkml.synth, layout html)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fixtures", action="store_true", help="(re)write tests/fixtures/ocr/ and stop")
+    ap.add_argument("--ocr-text", action="store_true", help="OCR the rendered set once into OUT/text/*.txt and stop")
     args = ap.parse_args()
+    if args.fixtures:
+        write_fixtures(ROOT / "tests" / "fixtures" / "ocr")
+        return
     out = Path(args.out)
+    if args.ocr_text:
+        dump_ocr_text(out)
+        return
     rng = random.Random(args.seed)
     for path in sorted((ROOT / "samples").glob("*.txt")):
         gold = json.loads((ROOT / "tests" / "fixtures" / f"{path.stem}.gold.json").read_text(encoding="utf-8"))

@@ -225,8 +225,9 @@ def test_text_pdf_tables_as_rows():
     ("name", "message"),
     [
         ("report_tables_truncated.pdf", "cannot read PDF: truncated"),
-        ("scan.pdf", "needs OCR: PDF has no text layer (scanned?)"),
-        ("page.png", "needs OCR: image input"),
+        # image-only inputs go to OCR (tests/test_ocr.py); these two have no text to find
+        ("scan.pdf", "OCR found no text: the PDF has no text layer"),
+        ("page.png", "OCR found no text in the image"),
     ],
 )
 def test_unreadable_fixtures(name, message):
@@ -241,7 +242,7 @@ def test_corrupt_pdf_and_other_binaries(tmp_path):
         ingest(bad)
     photo = tmp_path / "scan.JPG"
     photo.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00")
-    with pytest.raises(IngestError, match="needs OCR: image input"):
+    with pytest.raises(IngestError, match="cannot read image"):
         ingest(photo)
     docx = tmp_path / "report.docx"
     docx.write_bytes(b"PK\x03\x04\x14\x00\x06\x00" + bytes(40))

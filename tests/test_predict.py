@@ -6,6 +6,7 @@ import shutil
 import struct
 import zlib
 
+import pytest
 from conftest import FIXTURES, SAMPLES
 
 from gkml.cli import main
@@ -29,7 +30,7 @@ def tiny_png() -> bytes:
 
 def test_rules_engine_reads_every_cell_of_the_clean_seeds(tmp_path):
     out = tmp_path / "out.jsonl"
-    assert main(["predict", str(SAMPLES), "-o", str(out), "-q"]) == 0
+    assert main(["predict", str(SAMPLES), "-o", str(out), "-q", "--engine", "rules"]) == 0
     records = read_jsonl(out)
     assert [r["doc_id"] for r in records] == sorted(p.name.split(".")[0] for p in SAMPLES.glob("*.txt"))
     result = evaluate_files(out, FIXTURES)
@@ -68,7 +69,7 @@ def test_bad_inputs_each_get_an_error_record_and_the_batch_finishes(tmp_path):
     missing = str(tmp_path / "does_not_exist.txt")
 
     out = tmp_path / "out.jsonl"
-    assert main(["predict", str(bad), missing, "-o", str(out), "-q", "--max-mb", "1"]) == 0
+    assert main(["predict", str(bad), missing, "-o", str(out), "-q", "--max-mb", "1", "--engine", "rules"]) == 0
     records = read_jsonl(out)
     assert len(records) == len(cases) + 3  # one record per input, none dropped
     by_id = {r["doc_id"]: r for r in records}
@@ -78,7 +79,7 @@ def test_bad_inputs_each_get_an_error_record_and_the_batch_finishes(tmp_path):
     assert "binary" in errors["c_junk"]
     assert "decode" in errors["d_undecodable"]
     assert "PDF" in errors["e_truncated"] and "PDF" in errors["j_not_a_pdf"]
-    assert errors["f_scan"].startswith("needs OCR")
+    assert errors["f_scan"].startswith("OCR found no text")  # a blank 1-pixel page: OCR ran, read nothing
     assert "limit" in errors["g_too_big"]
     assert "no such file" in errors["does_not_exist"].lower()
     assert by_id["k_no_tables"]["status"] == "ok" and by_id["k_no_tables"]["template"] == "none"
@@ -87,7 +88,8 @@ def test_bad_inputs_each_get_an_error_record_and_the_batch_finishes(tmp_path):
 
 def test_wide_csv_has_one_row_per_report_and_a_column_per_cell(tmp_path):
     out, wide = tmp_path / "out.jsonl", tmp_path / "wide.csv"
-    main(["predict", str(SAMPLES / "000_*.txt"), str(SAMPLES / "001_*.txt"), "-o", str(out), "--csv", str(wide), "-q"])
+    main(["predict", str(SAMPLES / "000_*.txt"), str(SAMPLES / "001_*.txt"), "-o", str(out), "--csv", str(wide), "-q",
+          "--engine", "rules"])
     with open(wide, encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 2
@@ -113,3 +115,112 @@ def test_cli_help_and_schema(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert "t3.new.total" in schema["properties"]["cells"]["propertyNames"]["enum"]
     assert main(["eval", "--pred", "/nonexistent.jsonl", "--gold", str(FIXTURES)]) == 1
+
+
+# ---------------------------------------------------------------------------
+# Engines, resume, one changed number
+
+SHIPPED_MODEL = FIXTURES.parents[1] / "models" / "gkml-small"
+SEED000 = SAMPLES / "000_7cbeb50e901d1ece.txt"
+NO_MODEL = pytest.mark.skipif(not (SHIPPED_MODEL / "config.json").is_file(), reason="models/gkml-small not trained yet")
+ENGINES = [
+    "rules",
+    pytest.param(
+        "model", marks=[NO_MODEL, pytest.mark.xfail(reason="model alone: columns not learnt yet", strict=False)]
+    ),
+    pytest.param("hybrid", marks=NO_MODEL),
+]
+
+
+def test_model_engine_without_a_model_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "out.jsonl"
+    code = main(["predict", str(SEED000), "-o", str(out), "-q", "--model", str(tmp_path / "no-model")])
+    err = capsys.readouterr().err
+    assert code == 1 and "gkml train" in err and "--engine rules" in err
+    assert not out.exists()  # nothing written, nothing truncated
+
+
+def test_resume_appends_the_rest_and_drops_a_partial_line(tmp_path):
+    full, out = tmp_path / "full.jsonl", tmp_path / "out.jsonl"
+    assert main(["predict", str(SAMPLES), "-o", str(full), "-q", "--engine", "rules"]) == 0
+    lines = full.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text(lines[0] + lines[1] + lines[2][: len(lines[2]) // 2], encoding="utf-8")  # a crash mid-line
+    assert main(["predict", str(SAMPLES), "-o", str(out), "-q", "--engine", "rules", "--resume"]) == 0
+    assert out.read_text(encoding="utf-8") == full.read_text(encoding="utf-8")
+    assert main(["predict", str(SAMPLES), "-o", str(out), "-q", "--engine", "rules", "--resume"]) == 0
+    assert out.read_text(encoding="utf-8") == full.read_text(encoding="utf-8")  # nothing left to do
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("key", "printed", "broken", "warned"),
+    [
+        # 予以公开 自然人 10 → 11: its row no longer adds up, nor its column's outcomes
+        ("t3.granted.person", "11", {("T3-ROWSUM", "granted"), ("T3-OUTCOMES", "person")}, set()),
+        # 本年新收 总计 12 → 13: the balance of the 总计 column and the row; the prose says 12
+        ("t3.new.total", "13", {("T3-BALANCE", "total"), ("T3-ROWSUM", "new")}, {("X-NARRATIVE", "new")}),
+    ],
+)
+def test_one_number_changed_breaks_exactly_its_identities(tmp_path, engine, key, printed, broken, warned):
+    from gkml.baseline import label
+
+    text = SEED000.read_text(encoding="utf-8")
+    span = next(s for s in label(text) if s.label == key)
+    edited = tmp_path / "000_edited.txt"
+    edited.write_text(text[: span.start] + printed + text[span.end :], encoding="utf-8")
+    out = tmp_path / "out.jsonl"
+    args = ["predict", str(SEED000), str(edited), "-o", str(out), "-q", "--engine", engine]
+    assert main(args) == 0
+    original, changed = read_jsonl(out)
+    assert not [c for c in original["checks"] if not c["ok"]]  # 000: every check passes
+    assert changed["cells"][key]["value"] == int(printed) and not changed["cells"][key]["inferred"]
+    failed = {(c["id"], c["where"]) for c in changed["checks"] if not c["ok"] and c["severity"] == "error"}
+    warnings = {(c["id"], c["where"]) for c in changed["checks"] if not c["ok"] and c["severity"] == "warning"}
+    assert failed == broken and warnings == warned
+
+
+@NO_MODEL
+@pytest.mark.parametrize(
+    "engine",
+    [
+        # The small recipe learns which row a number is in, not yet which column (measured on
+        # the seeds: row right for 84-94% of the cells, column for ~20%): not met yet.
+        pytest.param("model", marks=pytest.mark.xfail(reason="model alone: columns not learnt yet", strict=False)),
+        "hybrid",
+    ],
+)
+def test_shipped_model_reads_the_seeds_at_least_as_well_as_the_rules(tmp_path, engine):
+    scores = {}
+    for name in ("rules", engine):
+        out = tmp_path / f"{name}.jsonl"
+        assert main(["predict", str(SAMPLES), "-o", str(out), "-q", "--engine", name]) == 0
+        scores[name] = evaluate_files(out, FIXTURES)
+        for r in read_jsonl(out):  # no seed breaks an identity: neither may its reading
+            assert not [c for c in r["checks"] if not c["ok"] and c["severity"] == "error"], (name, r["doc_id"])
+    rules = {d["doc_id"]: d for d in scores["rules"]["docs"]}
+    for d in scores[engine]["docs"]:
+        assert d["correct"] >= rules[d["doc_id"]]["correct"], d["doc_id"]
+        assert d["template_ok"], d["doc_id"]
+
+
+def test_hybrid_engine_adds_the_rule_spans_below_the_model(tmp_path):
+    from gkml.labels import Span
+    from gkml.predict import RULES_PRIOR, HybridLabeller
+
+    text = SEED000.read_text(encoding="utf-8")
+    at = text.index("800余条")
+    model_fact = Span(at, at + 5, "FACT.other", 0.9)
+    hybrid = HybridLabeller(lambda t: [model_fact])
+    spans = hybrid(text)
+    facts = [s for s in spans if s.label.startswith("FACT.") and s.start == at]
+    assert facts == [model_fact]  # the rules' FACT.active over the same count is not added twice
+    rules = [s for s in spans if s is not model_fact]
+    assert rules and all(s.score <= RULES_PRIOR for s in rules)
+    assert hybrid.version == "model+rules"
+    out = tmp_path / "out.jsonl"
+    from gkml.predict import predict_paths, write_jsonl
+
+    write_jsonl(predict_paths([str(SEED000)], engine="hybrid", labeller=hybrid), out)
+    (record,) = read_jsonl(out)
+    assert record["engine"] == "hybrid:model+rules" and len(record["cells"]) == 200
+    assert not [c for c in record["checks"] if not c["ok"]]

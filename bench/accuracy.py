@@ -1,0 +1,114 @@
+"""Accuracy of the engines (not a test): the seeds against their gold, and held-out synthetic
+reports per layout against the generator's gold.
+
+For each engine — rules, the model in fp32, the model with int8 quantisation, and the
+hybrid (model + rule spans as fallback candidates) — prints:
+
+- on the five seeds (``samples/`` vs ``tests/fixtures``): cells right, documents exact,
+  and whether every identity verdict matches the gold's;
+- on N held-out synthetic reports per layout (a seed no training config uses): cell
+  accuracy, exact reports, and the share of reports whose failed identities (by id) are
+  exactly those the gold breaks.
+
+    .venv/bin/python bench/accuracy.py --n 20
+    .venv/bin/python bench/accuracy.py --n 50 --engines rules,model --model runs/other-model
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gkml.assemble import assemble  # noqa: E402
+from gkml.evaluate import evaluate_files, values_equal  # noqa: E402
+from gkml.predict import expand_inputs, get_labeller, label_many, predict_paths, write_jsonl  # noqa: E402
+
+ENGINE_OF = {"rules": "rules", "model": "model", "model-int8": "model", "hybrid": "hybrid"}
+
+
+def labeller_for(name: str, model: str, batch_size: int):
+    engine = ENGINE_OF[name]
+    if engine == "rules":
+        return engine, get_labeller("rules")
+    return engine, get_labeller(engine, model, batch_size=batch_size, quantize=name == "model-int8")
+
+
+def seeds(name: str, labeller) -> str:
+    engine = ENGINE_OF[name]
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "seeds.jsonl"
+        write_jsonl(predict_paths(expand_inputs([str(ROOT / "samples")]), engine=engine, labeller=labeller), out)
+        r = evaluate_files(out, ROOT / "tests" / "fixtures")
+    ids = r["identities"]
+    agree = f"{ids['docs_agreeing']}/{ids['n_docs']}"
+    c = r["cells"]
+    return (f"| {name} | {c['correct']}/{c['total']} ({100 * c['accuracy']:.1f}%) | "
+            f"{r['exact_docs']['correct']}/{r['exact_docs']['total']} | {agree} |")  # fmt: skip
+
+
+def synthetic(labeller, records: list[dict]) -> dict[str, list[int]]:
+    """layout → [right cells, gold cells, exact reports, reports, identity verdicts right]."""
+    acc: dict[str, list[int]] = {}
+    spans_all = label_many(labeller, [r["text"] for r in records])
+    for r, spans in zip(records, spans_all, strict=True):
+        report = assemble(r["text"], spans)
+        right = sum(k in report.cells and values_equal(report.cells[k].value, v) for k, v in r["cells"].items())
+        failed = sorted({c.id for c in report.checks if not c.ok and c.severity == "error"})
+        a = acc.setdefault(r["layout"], [0, 0, 0, 0, 0])
+        a[0] += right
+        a[1] += len(r["cells"])
+        a[2] += right == len(r["cells"])
+        a[3] += 1
+        a[4] += failed == sorted(r["broken"])
+    return acc
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=20, help="synthetic reports per layout (default 20)")
+    ap.add_argument("--seed", type=int, default=5, help="corpus seed (default 5: not a training seed)")
+    ap.add_argument("--model", default="models/gkml-small")
+    ap.add_argument("--engines", default="rules,model,model-int8,hybrid", help="rules, model, model-int8, hybrid")
+    ap.add_argument("--batch-size", type=int, default=16)
+    args = ap.parse_args(argv)
+
+    from gkml.synth import ALL_LAYOUTS, load_config, make_report
+
+    config = load_config(None)
+    records = [make_report(i, args.seed, config, layout) for layout in ALL_LAYOUTS for i in range(args.n)]
+    engines = args.engines.split(",")
+    labellers = {name: labeller_for(name, args.model, args.batch_size)[1] for name in engines}
+
+    print("Seeds (samples/ against tests/fixtures)\n")
+    print("| engine | cells right | documents exact | identity verdicts agree |\n|---|---:|---:|---:|")
+    for name in engines:
+        print(seeds(name, labellers[name]))
+
+    print(f"\nHeld-out synthetic reports, {args.n} per layout (seed {args.seed}): cell accuracy / exact reports / "
+          "failed identities exactly the gold's\n")  # fmt: skip
+    scores = {name: synthetic(labellers[name], records) for name in engines}
+    print("| layout | " + " | ".join(engines) + " |\n|---|" + "---:|" * len(engines))
+    total = {name: [0, 0, 0, 0, 0] for name in engines}
+    for layout in ALL_LAYOUTS:
+        cells = []
+        for name in engines:
+            a = scores[name].get(layout, [0, 0, 0, 0, 0])
+            total[name] = [x + y for x, y in zip(total[name], a, strict=True)]
+            acc = f"{100 * a[0] / a[1]:.1f}%" if a[1] else "n/a"
+            cells.append(f"{acc} / {a[2]}/{a[3]} / {a[4]}/{a[3]}")
+        print(f"| {layout} | " + " | ".join(cells) + " |")
+    cells = []
+    for name in engines:
+        a = total[name]
+        cells.append(f"{100 * a[0] / max(a[1], 1):.1f}% / {a[2]}/{a[3]} / {a[4]}/{a[3]}")
+    print("| **all** | " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
