@@ -48,7 +48,7 @@ def run(name: str, engine: str, paths: list[str], gold: dict[str, dict], **opts)
     t0 = time.perf_counter()
     labeller = get_labeller(engine, opts.pop("model", None), **opts)
     load = time.perf_counter() - t0
-    predictor = getattr(labeller, "model", labeller)  # the hybrid wraps the model's predictor
+    predictor = labeller.model if hasattr(labeller, "rules") else labeller  # the hybrid wraps a predictor
     if hasattr(predictor, "timings"):
         predictor.timings.update(dict.fromkeys(predictor.timings, 0.0))
     timings = Timings()
@@ -60,7 +60,7 @@ def run(name: str, engine: str, paths: list[str], gold: dict[str, dict], **opts)
         cells = gold[r.source]
         total += len(cells)
         right += sum(k in r.cells and values_equal(r.cells[k].value, v) for k, v in cells.items())
-    inner = dict(getattr(getattr(labeller, "model", labeller), "timings", {}))
+    inner = dict(getattr(predictor, "timings", {}))
     return {
         "name": name,
         "load": load,

@@ -133,67 +133,136 @@ def _fill(assign: dict[str, Candidate], cands: list[Candidate]) -> dict[str, Can
     return assign
 
 
+def _status(e: Equation, values: Mapping[str, Number | None]) -> int:
+    """1 passed, -1 failed, 0 not checkable (a cell missing); blank counts 0."""
+    if not (all(k in values for k in e.lhs) and all(k in values for k in e.rhs)):
+        return 0
+    lhs = sum(values[k] or 0 for k in e.lhs)
+    rhs = sum(values[k] or 0 for k in e.rhs)
+    return 1 if abs(lhs - rhs) < 1e-6 else -1
+
+
 def identity_score(values: Mapping[str, Number | None], eqs: Iterable[Equation]) -> tuple[int, int]:
     """(failed, passed) over the equations whose cells are all present (blank counts 0)."""
-    failed = passed = 0
-    for e in eqs:
-        if all(k in values for k in e.lhs) and all(k in values for k in e.rhs):
-            lhs = sum(values[k] or 0 for k in e.lhs)
-            rhs = sum(values[k] or 0 for k in e.rhs)
-            if abs(lhs - rhs) < 1e-6:
-                passed += 1
-            else:
-                failed += 1
-    return failed, passed
+    statuses = [_status(e, values) for e in eqs]
+    return statuses.count(-1), statuses.count(1)
 
 
-def _objective(assign: Mapping[str, Candidate], eqs: tuple[Equation, ...]) -> tuple[int, int, int, float]:
-    """Smaller is better: most cells read, then fewest failed identities, then most passed,
-    then the highest total score. Coverage comes first so that leaving a claimed cell out
-    (which skips the identities it is in) can never pass for "satisfying" them: a report
-    that breaks an identity must still be seen to break it."""
-    failed, passed = identity_score({k: c.value for k, c in assign.items()}, eqs)
-    return -len(assign), failed, -passed, -round(sum(c.score for c in assign.values()), 6)
+class _Values(Mapping):
+    """The values of an assignment, read through without copying it."""
+
+    def __init__(self, assign: Mapping[str, Candidate]):
+        self.assign = assign
+
+    def __getitem__(self, key: str) -> Number | None:
+        return self.assign[key].value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.assign
+
+    def __iter__(self):
+        return iter(self.assign)
+
+    def __len__(self) -> int:
+        return len(self.assign)
+
+
+class _Search:
+    """The local search of :func:`choose_cells`, with each trial scored from the few keys it
+    changes (the equations they are in), not from the whole table."""
+
+    def __init__(self, cands: list[Candidate], eqs: tuple[Equation, ...]):
+        self.cands, self.eqs = cands, eqs
+        self.rank = {id(c): i for i, c in enumerate(cands)}
+        self.by_key: dict[str, list[Candidate]] = {}
+        self.by_slot: dict[tuple[int, int], list[Candidate]] = {}
+        for c in cands:
+            self.by_key.setdefault(c.key, []).append(c)
+            self.by_slot.setdefault(c.slot, []).append(c)
+        self.of_key: dict[str, list[int]] = {}
+        for i, e in enumerate(eqs):
+            for k in set(e.keys):
+                self.of_key.setdefault(k, []).append(i)
+        self.set(_fill({}, cands))
+
+    def set(self, assign: dict[str, Candidate], status: list[int] | None = None) -> None:
+        self.assign = assign
+        self.used = {c.slot: k for k, c in assign.items()}
+        self.status = status if status is not None else [_status(e, _Values(assign)) for e in self.eqs]
+        self.total = sum(c.score for c in assign.values())
+        self.score = self.objective(assign, self.status, self.total)
+
+    @staticmethod
+    def objective(assign: Mapping[str, Candidate], status: list[int], total: float) -> tuple[int, int, int, float]:
+        """Smaller is better: most cells read, then fewest failed identities, then most
+        passed, then the highest total score. Coverage comes first so that leaving a claimed
+        cell out (which skips the identities it is in) can never pass for "satisfying" them:
+        a report that breaks an identity must still be seen to break it."""
+        return -len(assign), status.count(-1), -status.count(1), -round(total, 6)
+
+    def move(self, key: str, cand: Candidate) -> bool:
+        """Try ``key`` ← ``cand``: the key holding ``cand``'s slot loses it, then the freed key
+        and the freed slot are refilled greedily (as a full :func:`_fill` would, since
+        nothing else changed). Keep the result when it scores better."""
+        trial = dict(self.assign)
+        old = trial.pop(key, None)
+        holder = self.used.get(cand.slot)
+        if holder is not None and holder != key:
+            del trial[holder]
+        trial[key] = cand
+        used = {c.slot for c in trial.values()}
+        refill = [*(self.by_key.get(holder, []) if holder and holder != key else []),
+                  *(self.by_slot.get(old.slot, []) if old is not None else [])]  # fmt: skip
+        changed = {key, holder} - {None}
+        for c in sorted(refill, key=lambda c: self.rank[id(c)]):
+            if c.key not in trial and c.slot not in used:
+                trial[c.key] = c
+                used.add(c.slot)
+                changed.add(c.key)
+        if len(trial) < len(self.assign):
+            return False
+        status = list(self.status)
+        values = _Values(trial)
+        for i in {i for k in changed for i in self.of_key.get(k, ())}:
+            status[i] = _status(self.eqs[i], values)
+        total = self.total + sum(trial[k].score for k in changed if k in trial)
+        total -= sum(self.assign[k].score for k in changed if k in self.assign)
+        if self.objective(trial, status, total) < self.score:
+            self.set(trial, status)
+            return True
+        return False
 
 
 def choose_cells(cands: list[Candidate], template: str) -> dict[str, Candidate]:
     """One candidate per key and one key per slot (printed text).
 
     Greedy first (best score first: the rule engine's spans, all 1.0 and never contested,
-    end here). Then, where a key has several candidates or a span several keys, each
+    end here). Then, where a key has several candidates or a slot several keys, each
     alternative is tried — the key takes that candidate, the key it leaves or the slot it
     frees is refilled greedily — and kept when as many cells are read and the identities
-    hold better, or equally well with a higher total score (:func:`_objective`).
+    hold better, or equally well with a higher total score (:meth:`_Search.objective`).
     Deterministic: keys in catalogue order, candidates best first.
     """
-    assign = _fill({}, cands)
-    by_key: dict[str, list[Candidate]] = {}
     slot_keys: dict[tuple[int, int], set[str]] = {}
+    key_count: dict[str, int] = {}
     for c in cands:
-        by_key.setdefault(c.key, []).append(c)
+        key_count[c.key] = key_count.get(c.key, 0) + 1
         slot_keys.setdefault(c.slot, set()).add(c.key)
-    contested = {k for k, cs in by_key.items() if len(cs) > 1}
+    contested = {k for k, n in key_count.items() if n > 1}
     contested |= {k for keys in slot_keys.values() if len(keys) > 1 for k in keys}
     if not contested:
-        return assign
-    eqs = equations(template)
-    best = _objective(assign, eqs)
+        return _fill({}, cands)
+    search = _Search(cands, equations(template))
     order = [k for k in CELLS if k in contested]
     for _ in range(MAX_ROUNDS):
         improved = False
         for key in order:
-            for cand in by_key[key]:
-                if assign.get(key) is cand:
-                    continue
-                trial = {k: c for k, c in assign.items() if k != key and c.slot != cand.slot}
-                trial[key] = cand
-                trial = _fill(trial, cands)
-                score = _objective(trial, eqs)
-                if score < best:
-                    assign, best, improved = trial, score, True
+            for cand in search.by_key[key]:
+                if search.assign.get(key) is not cand:
+                    improved |= search.move(key, cand)
         if not improved:
             break
-    return assign
+    return search.assign
 
 
 def _is_subtotal_row(key: str) -> bool:

@@ -51,7 +51,7 @@ def model_labeller(model_dir: str | Path | None = None, **opts: Any) -> Labeller
     return load_predictor(resolve_model_dir(model_dir), **opts)
 
 
-RULES_PRIOR = 0.5  # the score a rule span gets in the hybrid engine: below a sure model span
+RULES_PRIOR = 0.8  # a rule span in the hybrid engine: only a model span surer than this outranks it
 
 
 class HybridLabeller:

@@ -22,6 +22,7 @@ shared with the rule engine; :meth:`Predictor.label_many` is the batched path.
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -216,11 +217,22 @@ def _number_run(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
+_PAGE_NUMBER = re.compile(r"\s*[-—–―－]\s*\d{1,3}\s*[-—–―－]\s*")
+
+
+def _line(text: str, pos: int) -> str:
+    """The line of ``text`` that holds position ``pos``."""
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return text[start : len(text) if end < 0 else end]
+
+
 def snap(text: str, spans: list[Span]) -> list[Span]:
     """Spans snapped to what is printed, the reading a partial span stands for:
 
     - a cell or a year that covers part of a number covers the whole number (the model read
-      "205" as B-O I-cell: the cell is "205", not "5"). A printed number is never cut;
+      "205" as B-O I-cell: the cell is "205", not "5"). A printed number is never cut; a
+      page number inside a table ("- 3 -", PDF and OCR layouts) is never a cell;
     - a fact covers the whole count it overlaps ("余条" → "800余条"), found as
       :func:`gkml.numbers.find_quantities` finds counts in prose; a fact span over no count
       (a digit of a date, a bare numeral) is dropped.
@@ -236,10 +248,11 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
         )
         if (sp.label in _CELL_SET or sp.label == "YEAR") and digits:
             start, end = _number_run(text, start, end)
+            if sp.label in _CELL_SET and _PAGE_NUMBER.fullmatch(_line(text, start)):
+                continue  # "- 3 -": a page number printed inside a table, never a cell
         elif sp.label.startswith("FACT."):
             line_start = text.rfind("\n", 0, start) + 1
-            line_end = text.find("\n", end)
-            line_end = len(text) if line_end < 0 else line_end
+            line_end = line_start + len(_line(text, start))
             best = max(
                 (q for q in find_quantities(text[line_start:line_end])
                  if q.start + line_start < end and start < q.end + line_start),

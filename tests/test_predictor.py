@@ -200,7 +200,7 @@ def test_model_engine_never_costs_more_than_a_record(random_model, tmp_path):
 def test_snap_to_whole_numbers_and_counts():
     from gkml.predictor import snap
 
-    text = "行政许可\n205\n收费530.67万元\n主动公开信息800余条,培训两次\n增减\n-1"
+    text = "行政许可\n205\n收费530.67万元\n主动公开信息800余条,培训两次\n增减\n- 3 -\n-1"
     five = text.index("205") + 2
     fee = text.index("530.67")
     count = text.index("余条")
@@ -213,6 +213,7 @@ def test_snap_to_whole_numbers_and_counts():
         Span(0, 2, "SEC2", 0.9),  # not a number: untouched
         Span(five, five + 1, "FACT.other", 0.9),  # a table number is no count in prose: dropped
         Span(len(text) - 2, len(text) - 1, "t2v19.fees.change", 0.6),  # the sign of "-1"
+        Span(text.index("3 -"), text.index("3 -") + 1, "t2.penalty.decisions", 0.9),  # a page number
     ]
     got = [(text[s.start : s.end], s.label, s.score) for s in snap(text, spans)]
     assert got == [
