@@ -186,7 +186,7 @@ def test_model_engine_never_costs_more_than_a_record(random_model, tmp_path):
 
     out = tmp_path / "out.jsonl"
     code = main(["predict", str(SAMPLES), str(tmp_path / "missing.txt"), "-o", str(out), "-q",
-                 "--model", str(random_model), "--batch-size", "3"])  # fmt: skip
+                 "--engine", "model", "--model", str(random_model), "--batch-size", "3"])  # fmt: skip
     assert code == 0
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 6 and [r["status"] for r in records] == ["ok"] * 5 + ["error"]
