@@ -528,16 +528,22 @@ class ConvertStats:
     out: str
 
 
+def _tagged_row(r: dict[str, Any]) -> dict[str, Any]:
+    from gkml.data import char_tags
+
+    return {"id": r["id"], "text": r["text"], "spans": r["spans"], "tags": char_tags(len(r["text"]), r["spans"])}
+
+
 def convert(paths: Iterable[str | Path], out: str | Path) -> ConvertStats:
     """Label Studio exports → the training dataset format: ``OUT/reports.jsonl`` (one record
     per annotated report, character spans) and ``OUT/dataset`` (``datasets.save_to_disk``
     with ``id``, ``text``, ``spans`` and ``tags``, the per-character IOB2 tags of
     :func:`gkml.data.char_tags`). It is the layout of a ``gkml synth`` corpus, so a config can
     also read it as ``kind: synth, path: OUT``."""
-    import datasets
-    from datasets import Dataset, Features, List, Value
+    from datasets import Features, List, Value
 
-    from gkml.data import char_tags, report_features
+    from gkml.data import report_features
+    from gkml.synth.corpus import save
 
     files = expand_exports(paths)
     records: list[dict[str, Any]] = []
@@ -548,28 +554,8 @@ def convert(paths: Iterable[str | Path], out: str | Path) -> ConvertStats:
         records += export_records(file, tasks)
     if not records:
         raise AnnotationError(f"no completed annotations in {', '.join(map(str, files)) or 'no files'}")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    rows = []
-    with open(out / "reports.jsonl", "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
-            rows.append(
-                {
-                    "id": r["id"],
-                    "text": r["text"],
-                    "spans": r["spans"],
-                    "tags": char_tags(len(r["text"]), r["spans"]),
-                }
-            )
     features = Features({**report_features(), "tags": List(Value("string"))})
-    bars = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()  # a bar for a few dozen reports is noise
-    try:
-        Dataset.from_list(rows, features=features).save_to_disk(str(out / "dataset"))
-    finally:
-        if bars:
-            datasets.enable_progress_bars()
+    save(records, Path(out), progress=False, row=_tagged_row, features=features)  # a bar for a few dozen reports is noise
     return ConvertStats(
         files=len(files),
         tasks=n_tasks,

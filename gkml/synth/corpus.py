@@ -13,7 +13,7 @@ import json
 import random
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -183,22 +183,35 @@ def _num(v: float | None) -> int | float | None:
     return int(v) if v is not None and float(v).is_integer() else v
 
 
-def save(records: Iterable[dict[str, Any]], out: Path, progress: bool = True) -> int:
-    """Write ``out/reports.jsonl`` and the dataset ``out/dataset``; returns the count."""
+def save(
+    records: Iterable[dict[str, Any]],
+    out: Path,
+    progress: bool = True,
+    row: Callable[[dict[str, Any]], dict[str, Any]] = to_row,
+    features: Any = None,
+) -> int:
+    """Write ``out/reports.jsonl`` and the dataset ``out/dataset``; returns the count.
+
+    ``row`` turns a record into a dataset row and ``features`` fixes the dataset's types, so
+    every corpus on disk (synthetic, or converted from Label Studio) has this one layout."""
     import datasets
     from datasets import Dataset
 
+    bars = datasets.is_progress_bar_enabled()
     if not progress:
         datasets.disable_progress_bars()
-
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    with open(out / "reports.jsonl", "w", encoding="utf-8") as f:
-        for record in records:
-            f.write(json.dumps(record, ensure_ascii=False) + "\n")
-            rows.append(to_row(record))
-    Dataset.from_list(rows).save_to_disk(str(out / "dataset"))
+    try:
+        with open(out / "reports.jsonl", "w", encoding="utf-8") as f:
+            for record in records:
+                f.write(json.dumps(record, ensure_ascii=False) + "\n")
+                rows.append(row(record))
+        Dataset.from_list(rows, features=features).save_to_disk(str(out / "dataset"))
+    finally:
+        if bars:
+            datasets.enable_progress_bars()
     return len(rows)
 
 
