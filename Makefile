@@ -23,7 +23,7 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 demo: install
-	$(BIN)/gkml predict samples --engine hybrid -o $(OUT)/samples.jsonl --csv $(OUT)/samples.csv
+	$(BIN)/gkml predict samples -o $(OUT)/samples.jsonl --csv $(OUT)/samples.csv
 	$(BIN)/gkml audit $(OUT)/samples.jsonl --html $(OUT)/audit.html
 	@echo "Results: $(OUT)/samples.jsonl (one JSON line per report), $(OUT)/samples.csv (one row per report), $(OUT)/audit.html"
 

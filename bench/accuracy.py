@@ -6,9 +6,10 @@ hybrid (model + rule spans as fallback candidates) — prints:
 
 - on the five seeds (``samples/`` vs ``tests/fixtures``): cells right, documents exact,
   and whether every identity verdict matches the gold's;
-- on N held-out synthetic reports per layout (a seed no training config uses): cell
-  accuracy, exact reports, and the share of reports whose failed identities (by id) are
-  exactly those the gold breaks.
+- on N held-out synthetic reports per layout (a seed no training config uses), split by
+  noise level (clean: no OCR/scrape noise fired; noisy: some did): cell accuracy, exact
+  reports, and the share of reports whose failed identities (by id) are exactly those the
+  gold breaks.
 
     .venv/bin/python bench/accuracy.py --n 20
     .venv/bin/python bench/accuracy.py --n 50 --engines rules,model --model runs/other-model
@@ -51,15 +52,20 @@ def seeds(name: str, labeller) -> str:
             f"{r['exact_docs']['correct']}/{r['exact_docs']['total']} | {agree} |")  # fmt: skip
 
 
-def synthetic(labeller, records: list[dict]) -> dict[str, list[int]]:
-    """layout → [right cells, gold cells, exact reports, reports, identity verdicts right]."""
+def noise_level(record: dict) -> str:
+    """"noisy" when any OCR/scrape noise kind fired in the report, else "clean"."""
+    return "noisy" if record["noise"] else "clean"
+
+
+def synthetic(labeller, records: list[dict]) -> dict[tuple[str, str], list[int]]:
+    """(layout, noise level) → [right cells, gold cells, exact reports, reports, identity verdicts right]."""
     acc: dict[str, list[int]] = {}
     spans_all = label_many(labeller, [r["text"] for r in records])
     for r, spans in zip(records, spans_all, strict=True):
         report = assemble(r["text"], spans)
         right = sum(k in report.cells and values_equal(report.cells[k].value, v) for k, v in r["cells"].items())
         failed = sorted({c.id for c in report.checks if not c.ok and c.severity == "error"})
-        a = acc.setdefault(r["layout"], [0, 0, 0, 0, 0])
+        a = acc.setdefault((r["layout"], noise_level(r)), [0, 0, 0, 0, 0])
         a[0] += right
         a[1] += len(r["cells"])
         a[2] += right == len(r["cells"])
@@ -92,21 +98,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\nHeld-out synthetic reports, {args.n} per layout (seed {args.seed}): cell accuracy / exact reports / "
           "failed identities exactly the gold's\n")  # fmt: skip
     scores = {name: synthetic(labellers[name], records) for name in engines}
-    print("| layout | " + " | ".join(engines) + " |\n|---|" + "---:|" * len(engines))
-    total = {name: [0, 0, 0, 0, 0] for name in engines}
-    for layout in ALL_LAYOUTS:
-        cells = []
+    print("| layout | noise | " + " | ".join(engines) + " |\n|---|---|" + "---:|" * len(engines))
+    groups = [(layout, level) for layout in ALL_LAYOUTS for level in ("clean", "noisy", "all")]
+    for layout, level in [*groups, ("all", "all")]:
+        row = []
         for name in engines:
-            a = scores[name].get(layout, [0, 0, 0, 0, 0])
-            total[name] = [x + y for x, y in zip(total[name], a, strict=True)]
+            parts = [a for (lay, lev), a in scores[name].items() if layout in (lay, "all") and level in (lev, "all")]
+            if not parts:
+                break
+            a = [sum(col) for col in zip(*parts, strict=True)]
             acc = f"{100 * a[0] / a[1]:.1f}%" if a[1] else "n/a"
-            cells.append(f"{acc} / {a[2]}/{a[3]} / {a[4]}/{a[3]}")
-        print(f"| {layout} | " + " | ".join(cells) + " |")
-    cells = []
-    for name in engines:
-        a = total[name]
-        cells.append(f"{100 * a[0] / max(a[1], 1):.1f}% / {a[2]}/{a[3]} / {a[4]}/{a[3]}")
-    print("| **all** | " + " | ".join(cells) + " |")
+            row.append(f"{acc} / {a[2]}/{a[3]} / {a[4]}/{a[3]}")
+        if row:
+            print(f"| {layout} | {level} | " + " | ".join(row) + " |")
     return 0
 
 

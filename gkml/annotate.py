@@ -531,7 +531,7 @@ class ConvertStats:
 def _tagged_row(r: dict[str, Any]) -> dict[str, Any]:
     from gkml.data import char_tags
 
-    return {"id": r["id"], "text": r["text"], "spans": r["spans"], "tags": char_tags(len(r["text"]), r["spans"])}
+    return {"id": r["id"], "text": r["text"], "spans": r["spans"], "tags": char_tags(r["text"], r["spans"])}
 
 
 def convert(paths: Iterable[str | Path], out: str | Path) -> ConvertStats:

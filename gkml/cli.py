@@ -264,10 +264,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories or glob patterns")
     p.add_argument("-o", "--output", required=True, help="JSON Lines file to write")
     p.add_argument("--csv", help="also write a wide CSV: one row per report, one column per cell key")
-    p.add_argument("--engine", choices=["model", "rules", "hybrid"], default="hybrid",
-                   help="labeller: hybrid (default) = the model with the rule spans as fallback candidates, "
-                   "model = the trained model alone, rules = the rule baseline (no model). hybrid stays the "
-                   "default until the model alone beats the rules (models/gkml-small/README.md)")  # fmt: skip
+    p.add_argument("--engine", choices=["model", "rules", "hybrid"], default="model",
+                   help="labeller: model (default) = the trained token classifier, rules = the rule baseline "
+                   "(no model), hybrid = the model with the rule spans as fallback candidates")  # fmt: skip
     p.add_argument("--model", metavar="DIR", default="models/gkml-small",
                    help="trained model directory for --engine model/hybrid (default: %(default)s)")  # fmt: skip
     p.add_argument("--batch-size", type=int, default=16, help="model windows per forward pass (default 16)")

@@ -70,9 +70,13 @@ class TokenizerConfig:
 
 @dataclass
 class ModelConfig:
-    """A BERT token classifier trained from scratch, or any local Hugging Face checkpoint."""
+    """A character transformer trained from scratch, or any local Hugging Face checkpoint.
+
+    ``arch``: ``roformer`` (rotary positions: attention sees how far back a row label is,
+    the same at every place in a window) or ``bert`` (learned absolute positions)."""
 
     init_from: str | None = None  # local checkpoint dir (never downloaded); overrides the sizes
+    arch: Literal["roformer", "bert"] = "roformer"
     layers: int = 2
     hidden: int = 128
     heads: int = 2

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import shutil
 import sys
 import tempfile
@@ -26,9 +27,21 @@ from pathlib import Path
 from typing import Any
 
 from gkml.labels import ENTITY_TYPES, LABEL2ID
+from gkml.numbers import is_blank
 
 IGNORE = -100  # label of tokens the loss and the metrics skip: [CLS], [SEP], repeats of a character
 _ENTITY_SET = frozenset(ENTITY_TYPES)
+
+# The cell-ordinal input channel (see :func:`cell_ordinals`): ids 0 … MAX_ORDINAL, carried to
+# the model as ``token_type_ids``, so its ``type_vocab_size`` is MAX_ORDINAL + 1.
+MAX_ORDINAL = 31
+# What a printed number is made of: signs (table 2's 增/减), OCR misreadings of digits included
+# (0→O/o/D, 1→l/I, 5→S …, as in gkml.synth.noise.DIGIT_CONFUSIONS).
+_NUMBER_CHARS = frozenset("0123456789.,%+-\u2212OoDlISBZb")
+_PIECE = re.compile(r"[^ \t\r\n\u3000|]+")  # text between whitespace and "|"
+# A markdown table's rule line ("|---|:--|"): its dashes are no blank cells.
+_RULE_LINE = re.compile(r"^[ \t]*\|[ \t|:\-]*-[ \t|:\-]*$", re.M)
+_SPACE = frozenset(" \t\r\n\u3000")
 
 # ---------------------------------------------------------------------------
 # Pure functions: windows, character tags, token labels
@@ -56,6 +69,36 @@ def windows(n_tokens: int, size: int, stride: int) -> list[tuple[int, int]]:
     return [(s, s + size) for s in starts]
 
 
+def cell_ordinals(text: str) -> list[int]:
+    """Per character: the place of its number in the table row (1, 2, 3 …), 0 elsewhere.
+
+    A cell's column is its place in the row, and counting separators is what a small
+    character model learns slowest (gkml-small without this channel found rows, not
+    columns). So the count is an input, as box coordinates are for layout models: the text
+    is cut into pieces at whitespace and ``|``; a piece made only of digits (or their OCR
+    misreadings) or a blank mark ("/", "—", "无": :func:`gkml.numbers.is_blank`) is a cell;
+    cells are counted from the last piece of text. A row label, a heading or a page footer
+    restarts the count; nothing between two ``|`` or a line break does not, so one cell per
+    line (seed 000) counts like one row per line (seeds 001, 004).
+    """
+    out = [0] * len(text)
+    rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
+    count = 0
+    for m in _PIECE.finditer(text):
+        piece = m.group()
+        if m.start() not in rule_lines and (set(piece) <= _NUMBER_CHARS or is_blank(piece)):
+            count += 1
+            out[m.start() : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
+        else:
+            count = 0
+    return out
+
+
+def token_types(offsets: Sequence[tuple[int, int]], ordinals: Sequence[int]) -> list[int]:
+    """The cell ordinal of each token: that of its first character (0 for special tokens)."""
+    return [ordinals[s] if s < e else 0 for s, e in offsets]
+
+
 def token_owners(wins: Sequence[tuple[int, int]], n_tokens: int) -> list[int]:
     """For each token, the index of the window that reads it with the most context on
     both sides: the one prediction to keep when windows overlap."""
@@ -75,11 +118,14 @@ def _span_fields(span: Any) -> tuple[int, int, str]:
     return int(span.start), int(span.end), span.label
 
 
-def char_tags(n_chars: int, spans: Iterable[Any]) -> list[str]:
+def char_tags(text: str, spans: Iterable[Any]) -> list[str]:
     """IOB2 tag of every character. Spans are dicts ``{start, end, label}`` or
-    :class:`gkml.labels.Span`. Zero-length spans (a cell printed as nothing) are skipped:
-    they have no character to tag. Of two overlapping spans the earlier (then the longer)
-    wins; an unknown label or a span outside the text is an error, not a silent skip."""
+    :class:`gkml.labels.Span`. A zero-length span (a cell printed as nothing) tags the ``|``
+    that closes the empty cell ("规章 |  | 3 |"), so the model learns to read blank cells
+    (whitespace has no token); where no bar follows (one cell per line, PDF text) it has no
+    character and is skipped. Of two overlapping spans the earlier (then the longer) wins;
+    an unknown label or a span outside the text is an error, not a silent skip."""
+    n_chars = len(text)
     tags = ["O"] * n_chars
     parsed = sorted((_span_fields(s) for s in spans), key=lambda t: (t[0], t[0] - t[1]))
     for start, end, label in parsed:
@@ -87,7 +133,13 @@ def char_tags(n_chars: int, spans: Iterable[Any]) -> list[str]:
             raise ValueError(f"unknown entity type {label!r} (see `gkml labels`)")
         if not 0 <= start <= end <= n_chars:
             raise ValueError(f"span {start}-{end} {label} is outside the text (length {n_chars})")
-        if start == end or any(t != "O" for t in tags[start:end]):
+        if start == end:
+            while start < n_chars and text[start] in _SPACE:
+                start += 1
+            if start == n_chars or text[start] != "|":
+                continue
+            end = start + 1
+        if any(t != "O" for t in tags[start:end]):
             continue
         tags[start] = f"B-{label}"
         for i in range(start + 1, end):
@@ -115,18 +167,21 @@ def token_labels(offsets: Sequence[tuple[int, int]], tags: Sequence[str]) -> lis
 
 def encode_report(
     ids: Sequence[int],
+    types: Sequence[int],
     labels: Sequence[int],
     max_length: int,
     stride: int,
     cls_id: int,
     sep_id: int,
 ) -> list[dict[str, Any]]:
-    """One report's token ids and labels cut into model inputs: ``[CLS] window [SEP]``."""
+    """One report's token ids, cell ordinals and labels cut into model inputs:
+    ``[CLS] window [SEP]``."""
     rows = []
     for s, e in windows(len(ids), max_length - 2, stride):
         rows.append(
             {
                 "input_ids": [cls_id, *ids[s:e], sep_id],
+                "token_type_ids": [0, *types[s:e], 0],
                 "attention_mask": [1] * (e - s + 2),
                 "labels": [IGNORE, *labels[s:e], IGNORE],
                 "start": s,
@@ -165,10 +220,11 @@ def encode_batch(
     prefix: str,
 ) -> dict[str, list]:
     """``Dataset.map`` function: reports (id, text, spans) → windows (input_ids,
-    attention_mask, labels, doc, start, length)."""
+    token_type_ids, attention_mask, labels, doc, start, length)."""
     tk = _backend(tokenizer_json)
     out: dict[str, list] = {
         "input_ids": [],
+        "token_type_ids": [],
         "attention_mask": [],
         "labels": [],
         "doc": [],
@@ -180,10 +236,11 @@ def encode_batch(
         indices, batch["id"], batch["text"], batch["spans"], encodings, strict=True
     ):
         try:
-            labels = token_labels(enc.offsets, char_tags(len(text), spans))
+            labels = token_labels(enc.offsets, char_tags(text, spans))
         except ValueError as e:
             raise ValueError(f"report {doc_id!r}: {e}") from None
-        for row in encode_report(enc.ids, labels, max_length, stride, cls_id, sep_id):
+        types = token_types(enc.offsets, cell_ordinals(text))
+        for row in encode_report(enc.ids, types, labels, max_length, stride, cls_id, sep_id):
             for k, v in row.items():
                 out[k].append(v)
             out["doc"].append(f"{prefix}{index}:{doc_id}")  # the row number: ids may repeat
@@ -208,6 +265,7 @@ def tokenize_reports(reports, tokenizer, max_length: int, stride: int, prefix: s
     features = Features(
         {
             "input_ids": List(Value("int32")),
+            "token_type_ids": List(Value("int8")),
             "attention_mask": List(Value("int8")),
             "labels": List(Value("int32")),
             "doc": Value("string"),
@@ -314,9 +372,12 @@ def load_synth(path: str | Path):
 
 
 def generated_corpus_dir(n: int, seed: int, config: str | None, cache_dir: str | Path) -> Path:
-    """Where a generated corpus is kept: named by its recipe, so a changed recipe makes a new one."""
-    digest = hashlib.sha256(Path(config).read_bytes()).hexdigest()[:8] if config else "default"
-    return Path(cache_dir) / f"synth-n{n}-s{seed}-{digest}"
+    """Where a generated corpus is kept: named by its recipe (size, seed, config file and the
+    generator's own code), so a changed recipe or generator makes a new one."""
+    h = hashlib.sha256(Path(config).read_bytes() if config else b"default")
+    for source in sorted((Path(__file__).parent / "synth").glob("*.py")):
+        h.update(source.read_bytes())
+    return Path(cache_dir) / f"synth-n{n}-s{seed}-{h.hexdigest()[:8]}"
 
 
 def generate_synth(n: int, seed: int, config: str | None, cache_dir: str | Path) -> Path:

@@ -30,13 +30,18 @@ def check_checkpoint(model_cfg, window_cfg) -> None:
 
 
 def build_model(model_cfg, window_cfg, tokenizer):
-    """A BERT token classifier of the configured size with fresh weights, or the local
+    """A token classifier (``model.arch``) of the configured size with fresh weights, or the local
     checkpoint ``init_from`` with a new classification head for gkml's labels.
 
     The window recipe is stored in the model's config (``window_max_length``,
-    ``window_stride``) so the predictor reads reports the way the model was trained.
+    ``window_stride``) so the predictor reads reports the way the model was trained, and
+    ``cell_ordinals: true`` says the model reads :func:`gkml.data.cell_ordinals` as its
+    ``token_type_ids`` (a checkpoint's two segment embeddings grow to that many rows).
     """
-    from transformers import AutoModelForTokenClassification, BertConfig, BertForTokenClassification
+    import torch
+    from transformers import AutoModelForTokenClassification, BertConfig, RoFormerConfig
+
+    from gkml.data import MAX_ORDINAL
 
     if model_cfg.init_from:
         check_checkpoint(model_cfg, window_cfg)
@@ -48,14 +53,27 @@ def build_model(model_cfg, window_cfg, tokenizer):
             ignore_mismatched_sizes=True,
             local_files_only=True,
         )
+        embeddings = getattr(model.base_model, "embeddings", None)
+        old = getattr(embeddings, "token_type_embeddings", None)
+        if old is None:
+            raise ValueError(f"model.init_from: {model_cfg.init_from} has no token type embeddings to carry cell ordinals")
+        if old.num_embeddings < MAX_ORDINAL + 1:
+            new = torch.nn.Embedding(MAX_ORDINAL + 1, old.embedding_dim).to(old.weight.device, old.weight.dtype)
+            with torch.no_grad():
+                new.weight.copy_(old.weight[0].expand_as(new.weight))  # every ordinal starts as segment 0
+                new.weight[: old.num_embeddings] = old.weight
+            embeddings.token_type_embeddings = new
+            model.config.type_vocab_size = MAX_ORDINAL + 1
     else:
-        config = BertConfig(
+        config_class = {"bert": BertConfig, "roformer": RoFormerConfig}[model_cfg.arch]
+        config = config_class(
             vocab_size=len(tokenizer),
             hidden_size=model_cfg.hidden,
             num_hidden_layers=model_cfg.layers,
             num_attention_heads=model_cfg.heads,
             intermediate_size=model_cfg.ffn,
             max_position_embeddings=model_cfg.max_positions or window_cfg.max_length,
+            type_vocab_size=MAX_ORDINAL + 1,
             hidden_dropout_prob=model_cfg.dropout,
             attention_probs_dropout_prob=model_cfg.dropout,
             pad_token_id=tokenizer.pad_token_id,
@@ -63,7 +81,8 @@ def build_model(model_cfg, window_cfg, tokenizer):
             id2label=ID2LABEL,
             label2id=LABEL2ID,
         )
-        model = BertForTokenClassification(config)
+        model = AutoModelForTokenClassification.from_config(config)
+    model.config.cell_ordinals = True
     model.config.window_max_length = window_cfg.max_length
     model.config.window_stride = window_cfg.stride
     return model

@@ -26,11 +26,11 @@ import re
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
-from gkml.data import special_ids, windows
+from gkml.data import cell_ordinals, special_ids, token_types, windows
 from gkml.labels import ENTITY_TYPES, Span
 from gkml.schema import CELL_KEYS
 
@@ -40,6 +40,14 @@ MULTILINE_TYPES = frozenset({"AGENCY", "PUBDATE"})
 _CELL_SET = frozenset(CELL_KEYS)
 _ENTITY_SET = frozenset(ENTITY_TYPES)
 DEFAULT_BATCH_SIZE = 16  # windows per forward pass: 16 x 512 tokens keeps 2 cores busy
+
+
+class Encoded(NamedTuple):
+    """One text as the model reads it (no special tokens)."""
+
+    ids: list[int]
+    offsets: list[tuple[int, int]]
+    types: list[int]  # cell ordinals (gkml.data.cell_ordinals), the model's token_type_ids
 
 
 def cpu_threads(threads: int | None = None) -> int:
@@ -119,8 +127,11 @@ def _groups(
     for tok, tag in zip(keep, best, strict=True):
         ent = int(table.entity_of[tag])
         start, end = offsets[tok]
-        if ent < 0 or (table.entities[ent] in _CELL_SET and "|" in text[start:end]):
-            open_group = None  # O, or a cell separator read as part of a cell
+        if ent < 0:
+            open_group = None
+        elif table.entities[ent] in _CELL_SET and "|" in text[start:end]:
+            groups.append((ent, [tok]))  # the bar closing a cell printed as nothing: a blank cell alone
+            open_group = None
         elif (
             open_group is not None
             and not table.is_begin[tag]
@@ -233,6 +244,8 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
     - a cell or a year that covers part of a number covers the whole number (the model read
       "205" as B-O I-cell: the cell is "205", not "5"). A printed number is never cut; a
       page number inside a table ("- 3 -", PDF and OCR layouts) is never a cell;
+    - a cell read on the ``|`` that closes an empty cell is that cell printed as nothing:
+      a zero-length span where it stands, as the rule baseline reads it;
     - a fact covers the whole count it overlaps ("余条" → "800余条"), found as
       :func:`gkml.numbers.find_quantities` finds counts in prose; a fact span over no count
       (a digit of a date, a bare numeral) is dropped.
@@ -246,7 +259,9 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
         digits = any(c in _NUMBER_CHARS for c in text[start:end]) or (
             text[start:end] in _SIGNS and end < len(text) and text[end] in _NUMBER_CHARS
         )
-        if (sp.label in _CELL_SET or sp.label == "YEAR") and digits:
+        if sp.label in _CELL_SET and text[start:end] == "|":
+            end = start  # a blank cell
+        elif (sp.label in _CELL_SET or sp.label == "YEAR") and digits:
             start, end = _number_run(text, start, end)
             if sp.label in _CELL_SET and _PAGE_NUMBER.fullmatch(_line(text, start)):
                 continue  # "- 3 -": a page number printed inside a table, never a cell
@@ -318,6 +333,7 @@ class Predictor:
         self.batch_size = max(1, int(batch_size))
         self.table = TagTable({int(k): v for k, v in cfg.id2label.items()})
         self.cls_id, self.sep_id = special_ids(self.tokenizer)
+        self.cell_ordinals = bool(getattr(cfg, "cell_ordinals", False))
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._torch = torch
         self.timings = {"tokenise": 0.0, "model": 0.0, "merge": 0.0, "decode": 0.0}  # seconds, for the benchmark
@@ -330,27 +346,35 @@ class Predictor:
     def __call__(self, text: str) -> list[Span]:
         return self.label_many([text])[0]
 
-    def encode(self, texts: Sequence[str]) -> list[tuple[list[int], list[tuple[int, int]]]]:
-        """Token ids and character offsets of each text, without special tokens."""
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        """Token ids, character offsets and cell ordinals of each text, without special
+        tokens (ordinals all 0 for a model that does not read them)."""
         if not texts:
             return []
         enc = self.tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True)
-        return [(list(ids), [tuple(o) for o in offs]) for ids, offs in zip(enc["input_ids"], enc["offset_mapping"], strict=True)]
+        out = []
+        for text, ids, offs in zip(texts, enc["input_ids"], enc["offset_mapping"], strict=True):
+            offsets = [tuple(o) for o in offs]
+            types = token_types(offsets, cell_ordinals(text)) if self.cell_ordinals else [0] * len(ids)
+            out.append(Encoded(list(ids), offsets, types))
+        return out
 
-    def _forward(self, rows: list[list[int]]) -> list[np.ndarray]:
-        """Logits of each window (without [CLS]/[SEP]) from one padded batch."""
+    def _forward(self, rows: list[tuple[list[int], list[int]]]) -> list[np.ndarray]:
+        """Logits of each window ``(ids, types)`` (without [CLS]/[SEP]) from one padded batch."""
         torch = self._torch
-        width = max(len(r) for r in rows) + 2
+        width = max(len(ids) for ids, _ in rows) + 2
         ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
+        types = torch.zeros((len(rows), width), dtype=torch.long)
         mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, r in enumerate(rows):
+        for i, (r, t) in enumerate(rows):
             ids[i, : len(r) + 2] = torch.tensor([self.cls_id, *r, self.sep_id])
+            types[i, 1 : len(r) + 1] = torch.tensor(t)
             mask[i, : len(r) + 2] = 1
         with torch.inference_mode():
-            logits = self.model(input_ids=ids, attention_mask=mask).logits.float().numpy()
-        return [logits[i, 1 : len(r) + 1] for i, r in enumerate(rows)]
+            logits = self.model(input_ids=ids, token_type_ids=types, attention_mask=mask).logits.float().numpy()
+        return [logits[i, 1 : len(r) + 1] for i, (r, _) in enumerate(rows)]
 
-    def logits_many(self, encoded: Sequence[tuple[list[int], list[tuple[int, int]]]]):
+    def logits_many(self, encoded: Sequence[Encoded]):
         """Yield ``(index, averaged logits)`` for each encoded text as soon as all its
         windows have run. Windows of every text are sorted by length (stable, so the windows
         of one long report stay together and it is finished, and its memory freed, early)."""
@@ -360,11 +384,11 @@ class Predictor:
         jobs: list[tuple[int, int, int]] = []
         remaining: dict[int, int] = {}
         n_labels = len(self.table.tags)
-        for d, (ids, _) in enumerate(encoded):
-            if not ids:
+        for d, enc in enumerate(encoded):
+            if not enc.ids:
                 yield d, np.zeros((0, n_labels), dtype=np.float32)
                 continue
-            wins = windows(len(ids), size, self.stride)
+            wins = windows(len(enc.ids), size, self.stride)
             remaining[d] = len(wins)
             jobs += [(d, s, e) for s, e in wins]
         jobs.sort(key=lambda j: j[1] - j[2])  # longest first
@@ -372,13 +396,13 @@ class Predictor:
         for b in range(0, len(jobs), self.batch_size):
             batch = jobs[b : b + self.batch_size]
             t0 = time.perf_counter()
-            outs = self._forward([encoded[d][0][s:e] for d, s, e in batch])
+            outs = self._forward([(encoded[d].ids[s:e], encoded[d].types[s:e]) for d, s, e in batch])
             self.timings["model"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             done = []
             for (d, s, e), lg in zip(batch, outs, strict=True):
                 if d not in acc:
-                    n = len(encoded[d][0])
+                    n = len(encoded[d].ids)
                     acc[d] = (np.zeros((n, n_labels), dtype=np.float32), np.zeros(n, dtype=np.float32))
                 total, count = acc[d]
                 total[s:e] += lg
@@ -400,7 +424,7 @@ class Predictor:
         out: list[list[Span]] = [[] for _ in texts]
         for d, logits in self.logits_many(encoded):
             t0 = time.perf_counter()
-            out[d] = snap(texts[d], decode_logits(texts[d], encoded[d][1], logits, self.table)) if len(logits) else []
+            out[d] = snap(texts[d], decode_logits(texts[d], encoded[d].offsets, logits, self.table)) if len(logits) else []
             self.timings["decode"] += time.perf_counter() - t0
         return out
 

@@ -310,7 +310,7 @@ def test_convert_writes_records_dataset_and_bio_tags(tmp_path):
     ds = load_from_disk(str(tmp_path / "out" / "dataset"))
     assert ds.column_names == ["id", "text", "spans", "tags"]
     tags = ds[0]["tags"]
-    assert tags == char_tags(len(text), record["spans"])
+    assert tags == char_tags(text, record["spans"])
     assert tags[:6] == ["O", "O", "B-AGENCY", "I-AGENCY", "I-AGENCY", "O"]
 
 

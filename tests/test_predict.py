@@ -125,9 +125,7 @@ SEED000 = SAMPLES / "000_7cbeb50e901d1ece.txt"
 NO_MODEL = pytest.mark.skipif(not (SHIPPED_MODEL / "config.json").is_file(), reason="models/gkml-small not trained yet")
 ENGINES = [
     "rules",
-    pytest.param(
-        "model", marks=[NO_MODEL, pytest.mark.xfail(reason="model alone: columns not learnt yet", strict=False)]
-    ),
+    pytest.param("model", marks=NO_MODEL),
     pytest.param("hybrid", marks=NO_MODEL),
 ]
 
@@ -183,9 +181,7 @@ def test_one_number_changed_breaks_exactly_its_identities(tmp_path, engine, key,
 @pytest.mark.parametrize(
     "engine",
     [
-        # The small recipe learns which row a number is in, not yet which column (measured on
-        # the seeds: row right for 84-94% of the cells, column for ~20%): not met yet.
-        pytest.param("model", marks=pytest.mark.xfail(reason="model alone: columns not learnt yet", strict=False)),
+        "model",
         "hybrid",
     ],
 )

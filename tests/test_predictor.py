@@ -65,7 +65,7 @@ def test_an_o_token_ends_a_span():
     ("text", "label", "pieces"),
     [
         ("1\n2", "t3.new.total", 2),  # a cell never holds a line break (one cell per line layout)
-        ("1 | 2", "t3.new.total", 2),  # nor a cell separator
+        ("1 | 2", "t3.new.total", 3),  # nor a cell separator (a bar read as a cell is a blank cell)
         ("一、总\n体情况", "SEC1", 2),
         ("800\n余条", "FACT.active", 2),
         ("南丰\n镇", "AGENCY", 1),  # a title may wrap
@@ -150,22 +150,26 @@ def test_batched_windows_equal_one_text_at_a_time(random_model):
         assert all(x.score == pytest.approx(y.score, abs=1e-3) for x, y in zip(a, b, strict=True))
     for text, spans in zip(texts, batched, strict=True):
         for s in spans:
-            assert 0 <= s.start < s.end <= len(text) and 0 <= s.score <= 1
+            assert 0 <= s.start <= s.end <= len(text) and 0 <= s.score <= 1
+            assert s.start < s.end or text[s.start] == "|"  # empty: a blank cell, at the bar closing it
             if s.label.startswith(("t", "SEC", "FACT")):
                 assert "\n" not in text[s.start : s.end]
 
 
 def test_overlapping_windows_are_averaged(random_model):
-    from gkml.data import windows
+    from gkml.data import cell_ordinals, windows
     from gkml.predictor import Predictor
 
     p = Predictor(random_model)
     text = SAMPLES.joinpath("000_7cbeb50e901d1ece.txt").read_text(encoding="utf-8")[:400]
-    ((ids, offsets),) = p.encode([text])
-    wins = windows(len(ids), p.max_length - 2, p.stride)
+    (enc,) = p.encode([text])
+    assert enc.types == [cell_ordinals(text)[s] for s, _ in enc.offsets]
+    (row,) = p.encode(["| 小计 | 8 | 1 | 12 |"])  # the model reads each number's place in its row
+    assert p.cell_ordinals and [t for t in row.types if t] == [1, 2, 3, 3]
+    wins = windows(len(enc.ids), p.max_length - 2, p.stride)
     assert len(wins) >= 3
-    ((_, merged),) = list(p.logits_many([(ids, offsets)]))
-    per_window = p._forward([ids[s:e] for s, e in wins])
+    ((_, merged),) = list(p.logits_many([enc]))
+    per_window = p._forward([(enc.ids[s:e], enc.types[s:e]) for s, e in wins])
     t = wins[1][0]  # first token of window 1: also read by window 0
     assert wins[0][0] <= t < wins[0][1]
     expected = (per_window[0][t - wins[0][0]] + per_window[1][0]) / 2
@@ -216,6 +220,9 @@ def test_snap_to_whole_numbers_and_counts():
         Span(text.index("3 -"), text.index("3 -") + 1, "t2.penalty.decisions", 0.9),  # a page number
     ]
     got = [(text[s.start : s.end], s.label, s.score) for s in snap(text, spans)]
+    bar = "规章 |  | 3 |".index("|  |") + 3
+    (blank,) = snap("规章 |  | 3 |", [Span(bar, bar + 1, "t2.rules.repealed", 0.9)])
+    assert (blank.start, blank.end) == (bar, bar)  # the bar closing an empty cell: printed as nothing
     assert got == [
         ("行政", "SEC2", 0.9),
         ("205", "t2.licensing.decisions", 0.7),

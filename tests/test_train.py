@@ -14,6 +14,7 @@ import yaml
 from gkml.config import Source, dump_config, from_dict, load_config, parse_overrides
 from gkml.data import (
     IGNORE,
+    cell_ordinals,
     char_tags,
     encode_batch,
     labelstudio_records,
@@ -98,6 +99,42 @@ def test_windows_cover_the_report_with_the_overlap_asked():
             windows(*bad)
 
 
+def test_cell_ordinals_count_numbers_from_the_row_label():
+    text = "| 小计 | 8 | 1 | | 0 0 | / | -3 |\n|---|--|\n(四)无法提供\n1.本机关\n2\n\nO\n第 3 页\n共800余条, 12 件"
+    marked = [(text[i], o) for i, o in enumerate(cell_ordinals(text)) if o]
+    # nothing between bars keeps the count, two numbers in one cell are two, a blank mark and a
+    # signed number are cells (a markdown rule line's dashes are not), a misread 0 is a number,
+    # a page footer's number starts again, a count inside prose is no cell
+    assert marked == [
+        ("8", 1), ("1", 2), ("0", 3), ("0", 4), ("/", 5), ("-", 6), ("3", 6),
+        ("2", 1), ("O", 2), ("3", 1), ("1", 1), ("2", 1),
+    ]  # fmt: skip
+
+
+def test_cell_ordinal_of_every_annotated_table_number_is_its_column():
+    """On the real layouts (one cell per line, pipe rows, garbled OCR markdown) the ordinal
+    channel numbers each printed T3 row and the T4 row 1, 2, 3 … in the template's column
+    order: the column is given, the model has to find the row."""
+    from gkml.schema import CELLS, cols_of
+
+    tabled = 0
+    for record in labelstudio_records(ROOT / "annotations" / "seeds.json"):
+        ordinals = cell_ordinals(record["text"])
+        rows: dict[str, list[tuple[int, str]]] = {}
+        for span in record["spans"]:
+            cell = CELLS.get(span["label"])
+            if cell is not None and cell.table in (3, 4) and span["end"] > span["start"]:
+                row = f"t3.{cell.row}" if cell.table == 3 else "t4"
+                rows.setdefault(row, []).append((span["start"], cell.col if cell.table == 3 else span["label"]))
+        tabled += bool(rows)
+        for row, cells in rows.items():
+            cells.sort()
+            assert [ordinals[start] for start, _ in cells] == list(range(1, len(cells) + 1)), (record["id"], row)
+            order = list(cols_of("t3")) if row != "t4" else [k for k in CELLS if k.startswith("t4.")]
+            assert [order.index(c) for _, c in cells] == sorted(order.index(c) for _, c in cells)
+    assert tabled == 4  # seeds 000, 001, 003, 004 (002 has no tables)
+
+
 def test_token_owners_prefer_the_window_with_most_context():
     ws = windows(30, 10, 4)
     owners = token_owners(ws, 30)
@@ -110,19 +147,24 @@ def test_token_owners_prefer_the_window_with_most_context():
 
 def test_char_tags_iob2_zero_length_and_overlaps():
     tags = char_tags(
-        10,
+        "x2022abcdef",
         [
             {"start": 1, "end": 4, "label": "YEAR"},
-            Span(6, 6, "t3.new.total"),  # zero-length: skipped
+            Span(6, 6, "t3.new.total"),  # zero-length with no space to stand for it: skipped
             {"start": 3, "end": 6, "label": "AGENCY"},  # overlaps YEAR: the earlier wins
             {"start": 7, "end": 8, "label": "SEC1"},
         ],
     )
-    assert tags == ["O", "B-YEAR", "I-YEAR", "I-YEAR", "O", "O", "O", "B-SEC1", "O", "O"]
+    assert tags == ["O", "B-YEAR", "I-YEAR", "I-YEAR", "O", "O", "O", "B-SEC1", "O", "O", "O"]
+    # a cell printed as nothing is tagged on the bar that closes it (no bar: no character)
+    text = "规章 | 1 |  | 3 |\n0\n\n\n5"
+    blank, between_lines = text.index("|  |") + 2, text.index("\n\n\n") + 2
+    tags = char_tags(text, [Span(blank, blank, "t2.rules.repealed"), Span(between_lines, between_lines, "t2.rules.issued")])
+    assert [(i, t) for i, t in enumerate(tags) if t != "O"] == [(blank + 1, "B-t2.rules.repealed")]
     with pytest.raises(ValueError, match="unknown entity type 'NOPE'"):
-        char_tags(5, [{"start": 0, "end": 1, "label": "NOPE"}])
+        char_tags("x" * 5, [{"start": 0, "end": 1, "label": "NOPE"}])
     with pytest.raises(ValueError, match="outside the text"):
-        char_tags(5, [{"start": 3, "end": 9, "label": "YEAR"}])
+        char_tags("x" * 5, [{"start": 3, "end": 9, "label": "YEAR"}])
 
 
 def test_token_labels_skip_specials_and_repeated_characters():
@@ -164,7 +206,7 @@ def test_tokenizer_one_token_per_character_with_offsets(tokenizer):
     assert by_char[text.index("鑫")] == "[UNK]" and by_char[text.index("㐀")] == "[UNK]"
     assert by_char[text.index("件")] == "件"  # schema characters are always in the vocabulary
     assert starts.count(text.index("…")) == 3  # NFKC: … → ... (labelled once, see token_labels)
-    labels = token_labels(offsets, char_tags(len(text), [{"start": 3, "end": 7, "label": "YEAR"}]))
+    labels = token_labels(offsets, char_tags(text, [{"start": 3, "end": 7, "label": "YEAR"}]))
     assert [ID2LABEL[x] for x in labels[3:7]] == ["B-YEAR", "I-YEAR", "I-YEAR", "I-YEAR"]
     assert labels[starts.index(text.index("…")) + 1] == IGNORE
 
@@ -214,7 +256,7 @@ def test_entity_across_a_window_boundary_is_labelled_alike_in_both_windows(token
         "x:",
     )
     assert rows["start"] == [s for s, _ in wins] and len(rows["input_ids"]) == len(wins) > 3
-    tags = char_tags(len(text), spans)
+    tags = char_tags(text, spans)
     full = token_labels(offsets, tags)
     for ids, labels, s in zip(rows["input_ids"], rows["labels"], rows["start"], strict=True):
         assert ids[0] == tokenizer.cls_token_id and ids[-1] == tokenizer.sep_token_id

@@ -24,6 +24,7 @@ NOISE_KINDS = (
     "digit_confusion",
     "stray_spaces",
     "split_labels",
+    "lost_labels",
     "vertical_headers",
     "blank_shift",
     "separators",
@@ -57,6 +58,7 @@ DEFAULTS: dict[str, Any] = {
             "digit_confusion": 0.03,
             "stray_spaces": 0.03,
             "split_labels": 0.6,
+            "lost_labels": 0.15,
             "vertical_headers": 1.0,
             "blank_shift": 1.0,
             "separators": 0.03,
@@ -80,7 +82,7 @@ DEFAULTS: dict[str, Any] = {
             "markdown_ocr": {
                 "confusion": 0.95, "digit_confusion": 0.4, "split_labels": 0.9, "vertical_headers": 0.8,
                 "page_breaks": 0.9, "repeat_header": 0.3, "separators": 0.4, "stray_spaces": 0.6,
-                "glued_headings": 0.3, "blank_shift": 0.2,
+                "glued_headings": 0.3, "blank_shift": 0.2, "lost_labels": 0.3,
             },
             "pdf_text": {
                 "vertical_headers": 0.9, "page_breaks": 0.8, "repeat_header": 0.5, "split_labels": 0.7,

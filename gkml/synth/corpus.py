@@ -106,8 +106,8 @@ def make_report(index: int, seed: int, config: dict, layout: str | None = None) 
     meta: dict[str, Any] = {"agency": None, "year": year, "published": None}
     for rs, re_, piece in raw_spans:
         start, end = map_span(offs, rs, re_)
-        if start >= end:
-            continue
+        if start > end or (start == end and piece.role != "value"):
+            continue  # a cell printed as nothing stays, a zero-length span where it stands
         spans.append({"start": start, "end": end, "label": piece.label})
         if piece.gold is not None:
             facts.append({"text": text[start:end], **piece.gold, "start": start, "end": end})

@@ -53,13 +53,15 @@ class Doc:
         return True
 
     def render(self, escape: Callable[[str], str] | None = None) -> tuple[str, list[tuple[int, int, Piece]]]:
-        """The joined text and ``(start, end, piece)`` for every labelled, non-empty piece;
-        ``escape`` (HTML) is applied to every piece that is not markup."""
+        """The joined text and ``(start, end, piece)`` for every labelled piece that is
+        printed: non-empty, or a table cell printed as nothing (a zero-length span where the
+        cell stands, as the rule baseline reads it); ``escape`` (HTML) is applied to every
+        piece that is not markup."""
         parts, spans, pos = [], [], 0
         for p in self.pieces:
             text = escape(p.text) if escape and p.role != "markup" else p.text
             parts.append(text)
-            if p.label and text:
+            if p.label and (text or p.role == "value"):
                 spans.append((pos, pos + len(text), p))
             pos += len(text)
         return "".join(parts), spans

@@ -198,7 +198,7 @@ def _cell_lines(content: Content, rng: random.Random, plan: Plan) -> Doc:
                 if cell.role == "value" and cell.text == "":
                     if plan.hit(rng, "blank_shift"):
                         continue  # printed as nothing: later numbers move up a line
-                    w.line([Piece(rng.choice((" ", "  ", "\u3000")), role="sep")], gap)
+                    w.line([Piece(rng.choice((" ", "  ", "\u3000")), cell.label, "value")], gap)
                     continue
                 pieces = [_cell(cell)]
                 if cell.role == "value" and indent:
@@ -362,7 +362,7 @@ def _html_table(doc: Doc, table: Table, rng: random.Random, plan: Plan) -> None:
             )
             doc.add(f"<td{attrs}>" + ('<p style="text-align: center;">' if wrap_p else ""), role="markup")
             if cell.role == "value" and not cell.text:
-                doc.add(rng.choice(("", "&nbsp;")), role="markup")
+                doc.add(rng.choice(("", "\u00a0")), cell.label, "value")
             elif cell.role == "head" and " " in cell.text:
                 a, b = cell.text.split(" ", 1)
                 doc.add(a, role="head").add("<br/>", role="markup").add(b, role="head")
@@ -389,7 +389,9 @@ def _md_grid(t: Table, rng: random.Random, plan: Plan) -> tuple[Grid, int]:
         for c, cell in enumerate(row):
             if cell is None or cell.role == "value":
                 continue
-            if split and cell.colspan > 1 and len(cell.text) >= 4 and rng.random() < plan.rates["split_labels"]:
+            if t.name == "t3" and cell.role == "row" and cell.rowspan == 1 and plan.hit(rng, "lost_labels"):
+                grid[r][c] = []  # OCR lost the row's label: only its place says which row it is
+            elif split and cell.colspan > 1 and len(cell.text) >= 4 and rng.random() < plan.rates["split_labels"]:
                 for i, chunk in enumerate(_split(rng, cell.text, min(cell.colspan, 3))):
                     grid[r][c + i] = [_cell(cell, chunk)]
                 plan.mark("split_labels")
