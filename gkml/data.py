@@ -37,11 +37,11 @@ _ENTITY_SET = frozenset(ENTITY_TYPES)
 MAX_ORDINAL = 31
 # What a printed number is made of: signs (table 2's 增/减), OCR misreadings of digits included
 # (0→O/o/D, 1→l/I, 5→S …, as in gkml.synth.noise.DIGIT_CONFUSIONS).
-_NUMBER_CHARS = frozenset("0123456789.,%+-\u2212OoDlISBZb")
-_PIECE = re.compile(r"[^ \t\r\n\u3000|]+")  # text between whitespace and "|"
+_CELL_CHARS = frozenset("0123456789.,%+-\u2212OoDlISBZb")
+_SPACE = " \t\r\n\u3000"
+_PIECE = re.compile(f"[^{_SPACE}|]+")  # text between whitespace and "|"
 # A markdown table's rule line ("|---|:--|"): its dashes are no blank cells.
 _RULE_LINE = re.compile(r"^[ \t]*\|[ \t|:\-]*-[ \t|:\-]*$", re.M)
-_SPACE = frozenset(" \t\r\n\u3000")
 
 # ---------------------------------------------------------------------------
 # Pure functions: windows, character tags, token labels
@@ -86,7 +86,7 @@ def cell_ordinals(text: str) -> list[int]:
     count = 0
     for m in _PIECE.finditer(text):
         piece = m.group()
-        if m.start() not in rule_lines and (set(piece) <= _NUMBER_CHARS or is_blank(piece)):
+        if m.start() not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
             count += 1
             out[m.start() : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
         else:
