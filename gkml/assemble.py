@@ -11,8 +11,9 @@ in one place, by deterministic rules:
   with the highest total score (:func:`choose_cells`). A printed value is never altered: a span whose text is not a
   cell value is left out (the cell counts as not found) rather than guessed;
 - **inferred cells** — a cell that is missing but fixed by an identity whose other cells
-  were all read (a row total, one missing part) is filled with ``inferred: true``, raw ""
-  and no offsets, when every identity that fixes it agrees (:func:`infer_cells`);
+  were all read (a row total, one missing part; or parts of a total of 0, each 0) is filled
+  with ``inferred: true``, raw "" and no offsets, when every identity that fixes it agrees
+  (:func:`infer_cells`);
 - **template** — 2021 / 2019 from the template-specific cells found, then the table
   headers printed, then the report year; "none" when no cell was found;
 - **sections** from SEC spans (the best-scored heading of each number), and the numbers
@@ -287,8 +288,10 @@ def expected_keys(keys: Iterable[str], template: str) -> frozenset[str]:
 
 def infer_cells(cells: dict[str, CellValue], template: str) -> dict[str, CellValue]:
     """Fill the cells an identity fixes: in an equation whose cells were all read but one,
-    that one is the difference. Filled only when every equation that fixes the cell this
-    way agrees, the value is a count (≥ 0) and the cell is one the report prints
+    that one is the difference; where the cells missing are all on one side and the rest
+    already balance, each is 0 (table 3 and 4 hold counts, never below 0: a total of 0 makes
+    every part of it 0). Filled only when every equation that fixes the cell this way agrees,
+    the value is a count (≥ 0) and the cell is one the report prints
     (:func:`expected_keys`); repeated while something is filled, as a filled total may fix
     another cell. Returns the new cells (``inferred: true``, raw "", no offsets, the lowest
     score of the cells it was computed from)."""
@@ -301,15 +304,19 @@ def infer_cells(cells: dict[str, CellValue], template: str) -> dict[str, CellVal
     while True:
         proposals: dict[str, list[tuple[Number, float]]] = {}
         for e in eqs:
-            missing = [k for k in e.keys if k not in known]
-            if len(set(missing)) != 1 or missing[0] not in expected:
+            missing = set(e.keys) - known.keys()
+            if not missing or not missing <= expected:
                 continue
-            m = missing[0]
-            lhs = sum(known[k].value or 0 for k in e.lhs if k != m)
-            rhs = sum(known[k].value or 0 for k in e.rhs if k != m)
-            value = rhs - lhs if m in e.lhs else lhs - rhs
-            score = min((known[k].score for k in e.keys if k != m), default=1.0)
-            proposals.setdefault(m, []).append((round(value, 6) if isinstance(value, float) else value, score))
+            lhs = sum(known[k].value or 0 for k in e.lhs if k in known)
+            rhs = sum(known[k].value or 0 for k in e.rhs if k in known)
+            score = min((known[k].score for k in e.keys if k in known), default=1.0)
+            if len(missing) == 1:
+                (m,) = missing
+                value = rhs - lhs if m in e.lhs else lhs - rhs
+                proposals.setdefault(m, []).append((round(value, 6) if isinstance(value, float) else value, score))
+            elif lhs == rhs and (missing <= set(e.lhs) or missing <= set(e.rhs)):
+                for m in missing:  # counts that add up to nothing are each 0
+                    proposals.setdefault(m, []).append((0, score))
         filled = False
         for key in (k for k in CELLS if k in proposals):
             values = {v for v, _ in proposals[key]}

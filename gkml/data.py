@@ -38,10 +38,22 @@ MAX_ORDINAL = 31
 # What a printed number is made of: signs (table 2's 增/减), OCR misreadings of digits included
 # (0→O/o/D, 1→l/I, 5→S …, as in gkml.synth.noise.DIGIT_CONFUSIONS).
 _CELL_CHARS = frozenset("0123456789.,%+-\u2212OoDlISBZb")
-_SPACE = " \t\r\n\u3000"
-_PIECE = re.compile(f"[^{_SPACE}|]+")  # text between whitespace and "|"
+# A row's items: a piece of text (between whitespace and "|"); the whitespace between two "|"
+# that is a cell printed as nothing: an empty cell joined by " | " ("规章 |  | 3 |", HTML
+# scrapes) or a bare "|" line (P10's layout: "7 |\n|\n0 |"); a line break. No cells: "||" (a
+# scraper's padding, and the bare "|" after a line of it, which opens a row in seed 004), "| |"
+# (OCR markdown, where it is as often an empty label column as an empty value) and a line
+# break between two markdown rows ("| 1 |\n| 2 |").
+_ITEM = re.compile(r"[^\s|]+|\|(?:[^\S\n]{2,}(?=\|)|\s*\n[^\S\n]*(?=\|[^\S\n]*(?:\n|$)))|\n")
+_PADDING = re.compile(r"[^\S\n]*\|{2,}")  # a line of bars only
 # A markdown table's rule line ("|---|:--|"): its dashes are no blank cells.
 _RULE_LINE = re.compile(r"^[ \t]*\|[ \t|:\-]*-[ \t|:\-]*$", re.M)
+
+
+def _hspace(ch: str) -> bool:
+    """Whitespace that is not a line break: one run of it is one token (gkml.tokenizer)."""
+    return ch.isspace() and ch != "\n"
+
 
 # ---------------------------------------------------------------------------
 # Pure functions: windows, character tags, token labels
@@ -70,27 +82,40 @@ def windows(n_tokens: int, size: int, stride: int) -> list[tuple[int, int]]:
 
 
 def cell_ordinals(text: str) -> list[int]:
-    """Per character: the place of its number in the table row (1, 2, 3 …), 0 elsewhere.
+    """Per character: the place of its cell in the table row (1, 2, 3 …), 0 elsewhere.
 
     A cell's column is its place in the row, and counting separators is what a small
     character model learns slowest (gkml-small without this channel found rows, not
     columns). So the count is an input, as box coordinates are for layout models: the text
     is cut into pieces at whitespace and ``|``; a piece made only of digits (or their OCR
-    misreadings) or a blank mark ("/", "—", "无": :func:`gkml.numbers.is_blank`) is a cell;
-    cells are counted from the last piece of text. A row label, a heading or a page footer
-    restarts the count; nothing between two ``|`` or a line break does not, so one cell per
-    line (seed 000) counts like one row per line (seeds 001, 004).
+    misreadings) or a blank mark ("/", "—", "无": :func:`gkml.numbers.is_blank`) is a cell,
+    and so is nothing but whitespace between two ``|`` (a cell printed as nothing: its
+    whitespace and its closing bar carry the ordinal, so the cells after it keep their
+    column). Cells are counted from the last piece of text: a row label, a heading or a
+    page footer restarts the count, and so does the line break after it (a header row's
+    padding is not counted into the unlabelled row below it); a line break between cells
+    does not, so one cell per line (seed 000) counts like one row per line (seeds 001, 004).
     """
     out = [0] * len(text)
     rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
     count = 0
-    for m in _PIECE.finditer(text):
+    labelled = False  # the current line holds a piece of text: its line break ends the row
+    for m in _ITEM.finditer(text):
         piece = m.group()
-        if m.start() not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
+        if "\n" in piece and labelled:
+            count, labelled = 0, False
+        if piece == "\n":
+            continue
+        if piece[0] == "|":  # an empty cell: its whitespace and the bar that closes it
+            if _PADDING.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start() + 1):
+                continue
+            count += 1
+            out[m.start() + 1 : m.end() + 1] = [min(count, MAX_ORDINAL)] * (m.end() - m.start())
+        elif m.start() not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
             count += 1
             out[m.start() : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
         else:
-            count = 0
+            count, labelled = 0, True
     return out
 
 
@@ -118,13 +143,28 @@ def _span_fields(span: Any) -> tuple[int, int, str]:
     return int(span.start), int(span.end), span.label
 
 
+def blank_slot(text: str, pos: int) -> tuple[int, int] | None:
+    """Where a cell printed as nothing at ``pos`` is read: the run of spaces around it
+    ("规章 |  | 3 |"), else the line break or the ``|`` at ``pos`` (an empty line among one-cell
+    lines, a bare "|" line); None when nothing is printed there at all."""
+    start = end = pos
+    while start > 0 and _hspace(text[start - 1]):
+        start -= 1
+    while end < len(text) and _hspace(text[end]):
+        end += 1
+    if end > start:
+        return start, end
+    if pos < len(text) and text[pos] in "\n|":
+        return pos, pos + 1
+    return None
+
+
 def char_tags(text: str, spans: Iterable[Any]) -> list[str]:
     """IOB2 tag of every character. Spans are dicts ``{start, end, label}`` or
-    :class:`gkml.labels.Span`. A zero-length span (a cell printed as nothing) tags the ``|``
-    that closes the empty cell ("规章 |  | 3 |"), so the model learns to read blank cells
-    (whitespace has no token); where no bar follows (one cell per line, PDF text) it has no
-    character and is skipped. Of two overlapping spans the earlier (then the longer) wins;
-    an unknown label or a span outside the text is an error, not a silent skip."""
+    :class:`gkml.labels.Span`. A zero-length span (a cell printed as nothing) tags its
+    :func:`blank_slot`, so the model learns to read blank cells; where nothing at all is
+    printed it is skipped. Of two overlapping spans the earlier (then the longer) wins; an
+    unknown label or a span outside the text is an error, not a silent skip."""
     n_chars = len(text)
     tags = ["O"] * n_chars
     parsed = sorted((_span_fields(s) for s in spans), key=lambda t: (t[0], t[0] - t[1]))
@@ -134,11 +174,10 @@ def char_tags(text: str, spans: Iterable[Any]) -> list[str]:
         if not 0 <= start <= end <= n_chars:
             raise ValueError(f"span {start}-{end} {label} is outside the text (length {n_chars})")
         if start == end:
-            while start < n_chars and text[start] in _SPACE:
-                start += 1
-            if start == n_chars or text[start] != "|":
+            slot = blank_slot(text, start)
+            if slot is None:
                 continue
-            end = start + 1
+            start, end = slot
         if any(t != "O" for t in tags[start:end]):
             continue
         tags[start] = f"B-{label}"

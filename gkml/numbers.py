@@ -197,7 +197,7 @@ _UNIT_VARIANTS = {k: v for k, v in _UNIT_VARIANTS.items() if v in FACT_UNITS}
 _UNITS = sorted([*FACT_UNITS, *_UNIT_VARIANTS], key=len, reverse=True)
 _UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 
-_PRE_RE = r"(?P<pre>近|约|約|逾|超过|超過)?"
+_PRE_RE = r"(?:(?P<pre>近|约|約|逾|超过|超過)[ \u3000]?)?"  # OCR may space it off: "约 30人次"
 _ARABIC_RE = r"(?<![\d.])(?<!\d,)(?P<ara>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mag>[千万萬亿億](?!元))?"
 _ZH_RE = rf"(?P<zh>[{_ZH_CHARS}]+?)"
 _PCT_RE = rf"(?P<pct>百分之)(?P<pnum>[{_ZH_CHARS}]+|\d+(?:\.\d+)?)"

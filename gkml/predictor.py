@@ -117,6 +117,11 @@ def _breaks(text: str, prev_end: int, start: int, entity: str) -> bool:
     return entity in _CELL_SET and "|" in gap
 
 
+def _is_slot(token_text: str) -> bool:
+    """Whether a token is where a blank cell is read (:func:`gkml.data.blank_slot`)."""
+    return token_text == "|" or token_text.isspace()
+
+
 def _groups(
     text: str, offsets: Sequence[tuple[int, int]], keep: list[int], best: np.ndarray, table: TagTable
 ) -> list[tuple[int, list[int]]]:
@@ -127,17 +132,17 @@ def _groups(
     for tok, tag in zip(keep, best, strict=True):
         ent = int(table.entity_of[tag])
         start, end = offsets[tok]
+        continues = open_group is not None and not table.is_begin[tag] and open_group[0] == ent
+        piece = text[start:end]
+        if ent >= 0 and table.entities[ent] in _CELL_SET and (piece == "|" or (piece.isspace() and table.is_begin[tag])):
+            groups.append((ent, [tok]))  # a cell printed as nothing: a blank cell alone
+            open_group, prev_end = None, end
+            continue
+        if piece.isspace():
+            continue  # whitespace is the gap between tokens, which _breaks reads
         if ent < 0:
             open_group = None
-        elif table.entities[ent] in _CELL_SET and "|" in text[start:end]:
-            groups.append((ent, [tok]))  # the bar closing a cell printed as nothing: a blank cell alone
-            open_group = None
-        elif (
-            open_group is not None
-            and not table.is_begin[tag]
-            and open_group[0] == ent
-            and not _breaks(text, prev_end, start, table.entities[ent])
-        ):
+        elif continues and not _breaks(text, prev_end, start, table.entities[ent]):
             open_group[1].append(tok)
         else:
             open_group = (ent, [tok])
@@ -244,8 +249,8 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
     - a cell or a year that covers part of a number covers the whole number (the model read
       "205" as B-O I-cell: the cell is "205", not "5"). A printed number is never cut; a
       page number inside a table ("- 3 -", PDF and OCR layouts) is never a cell;
-    - a cell read on the ``|`` that closes an empty cell is that cell printed as nothing:
-      a zero-length span where it stands, as the rule baseline reads it;
+    - a cell read on whitespace or on a ``|`` (:func:`gkml.data.blank_slot`) is that cell
+      printed as nothing: a zero-length span where it stands, as the rule baseline reads it;
     - a fact covers the whole count it overlaps ("余条" → "800余条"), found as
       :func:`gkml.numbers.find_quantities` finds counts in prose; a fact span over no count
       (a digit of a date, a bare numeral) is dropped.
@@ -259,7 +264,7 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
         digits = any(c in _NUMBER_CHARS for c in text[start:end]) or (
             text[start:end] in _SIGNS and end < len(text) and text[end] in _NUMBER_CHARS
         )
-        if sp.label in _CELL_SET and text[start:end] == "|":
+        if sp.label in _CELL_SET and _is_slot(text[start:end]):
             end = start  # a blank cell
         elif (sp.label in _CELL_SET or sp.label == "YEAR") and digits:
             start, end = _number_run(text, start, end)

@@ -5,8 +5,11 @@ into "2" | "0" by a sub-word vocabulary, nor merged with its neighbour), OCR noi
 breaks words anyway, and a character vocabulary is small enough for a tiny CPU model.
 
 How: a WordPiece model whose every word is one character (a Split pre-tokenizer isolates
-each character after whitespace is dropped). Whitespace gets no token (its label is
-dropped, which is fine: no entity starts or ends on a space). The NFKC normaliser folds
+each character). Whitespace is read too, because a table cell printed as nothing is
+nothing but whitespace ("规章 |  | 3 |", an empty line among one-cell lines): every line
+break is a ``"\n"`` token, and every run of other whitespace one ``" "`` token at the
+offsets of the run's first character (the normaliser deletes the rest of the run). The
+NFKC normaliser folds
 full-width digits, compatibility ideographs and Kangxi radicals onto the ordinary
 characters with their offsets kept; the few characters NFKC expands (``…`` → ``...``)
 give several tokens that all carry the offsets of the one original character, which
@@ -26,6 +29,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 SPECIAL_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+WHITESPACE_TOKENS = (" ", "\n")  # a run of spaces, a line break
 VERY_LARGE = 10**9  # model_max_length: windowing is ours, so no truncation warning from transformers
 
 
@@ -69,9 +73,9 @@ def common_chars(which: str) -> set[str]:
 
 
 def build_vocab(texts: Iterable[str], min_freq: int = 1, common: str = "gb2312-1") -> dict[str, int]:
-    """Special tokens, then every character (normalised, not whitespace) of the corpus seen
-    ``min_freq`` times or more, of the schema, and of the common list, in code point order
-    so the same inputs always give the same ids."""
+    """Special tokens, the two whitespace tokens, then every other character (normalised)
+    of the corpus seen ``min_freq`` times or more, of the schema, and of the common list, in
+    code point order so the same inputs always give the same ids."""
     counts: Counter[str] = Counter()
     for text in texts:
         counts.update(text)
@@ -80,7 +84,7 @@ def build_vocab(texts: Iterable[str], min_freq: int = 1, common: str = "gb2312-1
     for c in chars:
         normalised.update(normalize_char(c))
     normalised = {c for c in normalised if not c.isspace() and c not in SPECIAL_TOKENS}
-    return {t: i for i, t in enumerate([*SPECIAL_TOKENS, *sorted(normalised)])}
+    return {t: i for i, t in enumerate([*SPECIAL_TOKENS, *WHITESPACE_TOKENS, *sorted(normalised)])}
 
 
 def make_tokenizer(vocab: dict[str, int]):
@@ -89,14 +93,18 @@ def make_tokenizer(vocab: dict[str, int]):
     from tokenizers.models import WordPiece
     from transformers import PreTrainedTokenizerFast
 
-    for tok in SPECIAL_TOKENS:
+    for tok in (*SPECIAL_TOKENS, *WHITESPACE_TOKENS):
         if tok not in vocab:
-            raise ValueError(f"vocabulary lacks the special token {tok}")
+            raise ValueError(f"vocabulary lacks the token {tok!r}")
     backend = Tokenizer(WordPiece(vocab, unk_token="[UNK]", max_input_chars_per_word=100))
-    backend.normalizer = normalizers.NFKC()
-    backend.pre_tokenizer = pre_tokenizers.Sequence(
-        [pre_tokenizers.WhitespaceSplit(), pre_tokenizers.Split(Regex("."), behavior="isolated")]
+    backend.normalizer = normalizers.Sequence(
+        [
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(r"(?<=[^\S\n])[^\S\n]+"), ""),  # a run of spaces keeps its first
+            normalizers.Replace(Regex(r"[^\S\n]"), " "),  # tab, CR, no-break space … read as a space
+        ]
     )
+    backend.pre_tokenizer = pre_tokenizers.Split(Regex(r"[\s\S]"), behavior="isolated")
     backend.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",
         pair="[CLS] $A [SEP] $B:1 [SEP]:1",

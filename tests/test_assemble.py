@@ -52,6 +52,24 @@ def test_a_whole_missing_row_is_inferred_from_the_column_sums(spans):
     assert all(report.cells[k].inferred for k in got) and not errors(report)
 
 
+def test_parts_of_a_total_already_made_up_are_inferred_zero(spans):
+    # two rows missing: each column's outcome sum has two unknowns, which only 0 + 0 fills
+    gone = ("t3.denied_secret.", "t3.denied_law.")
+    report = assemble(TEXT, [s for s in spans if not s.label.startswith(gone)])
+    got = {k: c for k, c in report.cells.items() if k.startswith(gone)}
+    assert len(got) == 14 and all(c.value == 0 and c.inferred and c.raw == "" for c in got.values())
+    assert not errors(report)
+    # but two unknowns that must share a remainder are not guessed
+    cells = {
+        "t3.new.business": CellValue(0, "0"), "t3.new.research": CellValue(0, "0"),
+        "t3.new.social_org": CellValue(0, "0"), "t3.new.legal_org": CellValue(0, "0"),
+        "t3.new.total": CellValue(5, "5"),
+    }  # fmt: skip
+    assert infer_cells(cells, "2021") == {}  # person + other_org = 5
+    cells["t3.new.total"] = CellValue(0, "0")
+    assert {k: c.value for k, c in infer_cells(cells, "2021").items()} == {"t3.new.person": 0, "t3.new.other_org": 0}
+
+
 def test_no_inference_when_the_identities_disagree():
     # person = total - others by the row, but the column says otherwise: not fixed, not filled
     cells = {

@@ -27,8 +27,8 @@ def probs_for(tags: list[str], confidence: float = 0.9) -> np.ndarray:
 
 
 def char_offsets(text: str) -> list[tuple[int, int]]:
-    """One token per non-space character, as the character tokenizer gives."""
-    return [(i, i + 1) for i, c in enumerate(text) if not c.isspace()]
+    """As the character tokenizer gives: one token per character, one per run of spaces."""
+    return [(i, i + 1) for i, c in enumerate(text) if not (c in " \t" and i and text[i - 1] in " \t")]
 
 
 def run(text: str, tags_by_char: dict[int, str], confidence: float = 0.9) -> list[Span]:
@@ -78,6 +78,21 @@ def test_line_breaks_end_spans_unless_the_label_wraps(text, label, pieces):
     spans = run(text, tags)
     assert len(spans) == pieces and all(s.label == label for s in spans)
     assert spans[0].start == idx[0] and spans[-1].end == idx[-1] + 1
+
+
+def test_a_cell_read_on_whitespace_is_a_blank_cell_alone():
+    text = "规章 |  | 3 |\n行政许可\n\n205"
+    gap, line = text.index("|  |") + 1, text.index("\n\n") + 1
+    tags = {gap: "B-t2.rules.repealed", gap + 2: "I-t2.rules.repealed", line: "B-t2.licensing.decisions"}
+    tags[gap + 3] = tags[line - 1] = "I-t2.rules.repealed"  # an I- on whitespace that continues nothing
+    spans = run(text, tags)
+    # the spaces between two bars and an empty line's break, tagged B-, stand for cells printed as
+    # nothing, and so does a bar whatever its tag
+    assert [(s.start, s.end, s.label) for s in spans] == [
+        (gap, gap + 1, "t2.rules.repealed"),
+        (gap + 2, gap + 3, "t2.rules.repealed"),
+        (line, line + 1, "t2.licensing.decisions"),
+    ]
 
 
 def test_repeated_offsets_speak_once():
@@ -144,14 +159,15 @@ def test_batched_windows_equal_one_text_at_a_time(random_model):
     assert p.max_length == 128 and p.stride == 32  # the recipe stored with the model
     batched = p.label_many(texts)
     single = [Predictor(random_model, batch_size=1)(t) for t in texts]
-    assert len(batched) == len(texts) and batched[-2:] == [[], []]
+    assert len(batched) == len(texts) and batched[-2] == []
     for a, b in zip(batched, single, strict=True):
         assert [(s.start, s.end, s.label) for s in a] == [(s.start, s.end, s.label) for s in b]
         assert all(x.score == pytest.approx(y.score, abs=1e-3) for x, y in zip(a, b, strict=True))
     for text, spans in zip(texts, batched, strict=True):
         for s in spans:
             assert 0 <= s.start <= s.end <= len(text) and 0 <= s.score <= 1
-            assert s.start < s.end or text[s.start] == "|"  # empty: a blank cell, at the bar closing it
+            # empty: a blank cell, where its whitespace or the bar closing it stands
+            assert s.start < s.end or text[s.start] == "|" or text[s.start].isspace()
             if s.label.startswith(("t", "SEC", "FACT")):
                 assert "\n" not in text[s.start : s.end]
 
@@ -223,6 +239,8 @@ def test_snap_to_whole_numbers_and_counts():
     bar = "规章 |  | 3 |".index("|  |") + 3
     (blank,) = snap("规章 |  | 3 |", [Span(bar, bar + 1, "t2.rules.repealed", 0.9)])
     assert (blank.start, blank.end) == (bar, bar)  # the bar closing an empty cell: printed as nothing
+    (blank,) = snap("规章 |  | 3 |", [Span(bar - 2, bar - 1, "t2.rules.repealed", 0.9)])
+    assert (blank.start, blank.end) == (bar - 2, bar - 2)  # so are its spaces
     assert got == [
         ("行政", "SEC2", 0.9),
         ("205", "t2.licensing.decisions", 0.7),

@@ -258,6 +258,17 @@ def test_markdown_ocr_looks_like_seed_003():
     assert len(unlabelled) >= 3
 
 
+def test_spaced_numbers_set_counts_apart_from_the_chinese_around_them():
+    config = load_config(overrides={"noise": {"layouts": {"narrative": {"spaced_numbers": 1.0}}}})
+    r = make_report(0, 3, config, "narrative")
+    assert "spaced_numbers" in r["noise"]
+    assert re.search(r"[\u4e00-\u9fff] \d+ ?[余多]? ?[条件次个项]", r["text"])  # "信息 64 条" (seed 003)
+    assert any(" " in f["text"] for f in r["facts"])
+    for f in r["facts"]:  # every fact span still exact, and still its count
+        assert r["text"][f["start"] : f["end"]] == f["text"]
+        assert parse_quantity(f["text"]).value == f["value"]
+
+
 def test_pdf_text_looks_like_p05():
     text = "\n".join(r["text"] for r in structural("pdf_text"))
     assert re.search(r"^一、本年新收政府信息公开申请数量( \S+){7}$", text, re.M)  # a row per line

@@ -111,6 +111,21 @@ def test_cell_ordinals_count_numbers_from_the_row_label():
     ]  # fmt: skip
 
 
+def test_cell_ordinals_count_cells_printed_as_nothing():
+    def shown(text):
+        return "".join(str(o) if o else "." for o in cell_ordinals(text))
+
+    # "|  |" is an empty cell (its spaces and closing bar carry its place), "||" padding is not
+    assert shown("规章 |  | 3 |||\n5") == "....111.2.....1"
+    # P10: a bare "|" line is an empty cell; a line of bars only is padding
+    assert shown("规章 |\n7 |\n|\n0 |\n|||\n|") == ".....1..22.3........"
+    # seed 004: the bare "|" after a padding line opens a row, and a header row's padding does
+    # not count into the unlabelled row below it
+    assert shown("总计 |\n||||\n|\n0 |\n|\n0 |") == "............1..22.3.."
+    # OCR markdown: "| |" is as often an empty label column, so it is no cell
+    assert shown("| | (一)予以公开 | | 0 | 0 |") == "................1...2.."
+
+
 def test_cell_ordinal_of_every_annotated_table_number_is_its_column():
     """On the real layouts (one cell per line, pipe rows, garbled OCR markdown) the ordinal
     channel numbers each printed T3 row and the T4 row 1, 2, 3 … in the template's column
@@ -156,11 +171,26 @@ def test_char_tags_iob2_zero_length_and_overlaps():
         ],
     )
     assert tags == ["O", "B-YEAR", "I-YEAR", "I-YEAR", "O", "O", "O", "B-SEC1", "O", "O", "O"]
-    # a cell printed as nothing is tagged on the bar that closes it (no bar: no character)
-    text = "规章 | 1 |  | 3 |\n0\n\n\n5"
-    blank, between_lines = text.index("|  |") + 2, text.index("\n\n\n") + 2
-    tags = char_tags(text, [Span(blank, blank, "t2.rules.repealed"), Span(between_lines, between_lines, "t2.rules.issued")])
-    assert [(i, t) for i, t in enumerate(tags) if t != "O"] == [(blank + 1, "B-t2.rules.repealed")]
+    # a cell printed as nothing is tagged on what stands for it: the run of spaces between two
+    # bars (the tokenizer's one " " token, at the run's first character), an empty line's line
+    # break, a bare "|" line; where nothing is printed (a shifted cell) it is skipped
+    text = "规章 | 1 |  | 3 |\n0\n\n\n5 |\n|\n7"
+    blank, empty_line, bare_bar = text.index("|  |") + 2, text.index("\n\n\n") + 2, text.index("|\n|") + 2
+    tags = char_tags(
+        text,
+        [
+            Span(blank, blank, "t2.rules.repealed"),
+            Span(empty_line, empty_line, "t2.rules.issued"),
+            Span(bare_bar, bare_bar, "t2.rules.in_force"),
+            Span(text.index("7"), text.index("7"), "t2.penalty.decisions"),
+        ],
+    )
+    assert [(i, t) for i, t in enumerate(tags) if t != "O"] == [
+        (blank - 1, "B-t2.rules.repealed"),
+        (blank, "I-t2.rules.repealed"),
+        (empty_line, "B-t2.rules.issued"),
+        (bare_bar, "B-t2.rules.in_force"),
+    ]
     with pytest.raises(ValueError, match="unknown entity type 'NOPE'"):
         char_tags("x" * 5, [{"start": 0, "end": 1, "label": "NOPE"}])
     with pytest.raises(ValueError, match="outside the text"):
@@ -197,9 +227,9 @@ def test_tokenizer_one_token_per_character_with_offsets(tokenizer):
     enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
     toks = tokenizer.convert_ids_to_tokens(enc["input_ids"])
     offsets = enc["offset_mapping"]
-    # every non-space character has a token at its own offsets; spaces have none
+    # every character has a token at its own offsets, a space (the ideographic one too) as " "
     starts = [s for s, _ in offsets]
-    assert sorted(set(starts)) == [i for i, c in enumerate(text) if not c.isspace()]
+    assert sorted(set(starts)) == list(range(len(text)))
     assert all(e == s + 1 for s, e in offsets)
     by_char = {s: t for (s, _), t in zip(offsets, toks, strict=True)}
     assert [by_char[i] for i in range(3, 7)] == ["2", "0", "2", "2"]  # full-width digits folded, one each
@@ -209,6 +239,16 @@ def test_tokenizer_one_token_per_character_with_offsets(tokenizer):
     labels = token_labels(offsets, char_tags(text, [{"start": 3, "end": 7, "label": "YEAR"}]))
     assert [ID2LABEL[x] for x in labels[3:7]] == ["B-YEAR", "I-YEAR", "I-YEAR", "I-YEAR"]
     assert labels[starts.index(text.index("…")) + 1] == IGNORE
+
+
+def test_tokenizer_reads_a_run_of_spaces_as_one_token_and_every_line_break(tokenizer):
+    text = "规章 |  \t| 3 |\r\n\n\u3000\u3000 5"
+    enc = tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+    toks = tokenizer.convert_ids_to_tokens(enc["input_ids"])
+    assert [(t, text[s:e]) for t, (s, e) in zip(toks, enc["offset_mapping"], strict=True)] == [
+        ("规", "规"), ("章", "章"), (" ", " "), ("|", "|"), (" ", " "), ("|", "|"), (" ", " "), ("3", "3"),
+        (" ", " "), ("|", "|"), (" ", "\r"), ("\n", "\n"), ("\n", "\n"), (" ", "\u3000"), ("5", "5"),
+    ]  # fmt: skip
 
 
 def test_tokenizer_save_reload_round_trip(tokenizer, tmp_path):

@@ -273,8 +273,8 @@ def _pipe_lines(content: Content, rng: random.Random, plan: Plan) -> Doc:
                     w.line([_cell(cell), Piece("\n|", role="sep")], sep)
                 elif cell.text:
                     w.line([_cell(cell), Piece(" |", role="sep")], sep)
-                else:
-                    w.line([Piece("|", role="sep")], sep)
+                else:  # printed as nothing: a bare "|" line
+                    w.line([_cell(cell), Piece("|", role="sep")], sep)
             pad = width - len(cells)
             if pad > 0 and variant != "p16":
                 w.line([Piece("|" * pad, role="sep")])
@@ -433,7 +433,7 @@ def _md_row(w: Writer, cells: list[list[Piece]], width: int) -> None:
         if i and plan.hit(rng, "separators"):
             sep = rng.choice(("", "| | "))
         pieces.append(Piece(sep, role="sep"))
-        pieces += [p for p in cell if p.text]
+        pieces += [p for p in cell if p.text or p.role == "value"]  # a blank cell: a zero-length span
         pieces.append(Piece(" " if cell and any(p.text for p in cell) else " ", role="sep"))
     pieces.append(Piece("|", role="sep"))
     w.line(pieces)

@@ -6,7 +6,8 @@ Two kinds of noise:
   separators dropped or doubled, page numbers and running headers inside tables, a table broken
   over pages, headings glued to the paragraph before: these change *where* pieces go, so the
   layout renderers apply them (:mod:`gkml.synth.layouts`), asking a :class:`Plan` whether to;
-* character — confusions (十/刻, 公/2, 0/O, 1/l …), stray spaces, full-width digits, traditional
+* character — confusions (十/刻, 公/2, 0/O, 1/l …), stray spaces, spaces around numbers in
+  prose, full-width digits, traditional
   characters: these rewrite a piece's text in place (:func:`char_noise`), so a label never loses
   its piece.  A confusion inside a printed number is its own kind (``digit_confusion``): the span
   then holds the garbled token and the gold keeps the true value.
@@ -18,6 +19,7 @@ undoes them, which is exactly what the model will see.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -37,6 +39,9 @@ DIGIT_CONFUSIONS = {"0": "OoD", "1": "lI", "5": "S", "8": "B", "2": "Z", "6": "b
 # metadata are left readable so their gold stays what the text says).
 CONFUSABLE = frozenset({"prose", "row", "head", "title", "chrome", "heading"})
 SPACEABLE = frozenset({"prose", "row", "head", "title", "chrome", "heading"})
+# Roles whose numbers OCR and PDF text layers set apart from the Chinese around them.
+NUMBER_SPACEABLE = frozenset({"prose", "fact", "heading", "title", "chrome"})
+_NUMBER_EDGE = re.compile(r"(?<=[\u4e00-\u9fff])(?=\d)|(?<=\d)(?=[\u4e00-\u9fff])")
 _FULLWIDTH = str.maketrans({**{str(d): chr(0xFF10 + d) for d in range(10)}, "%": "％", ".": "．", ",": "，"})
 
 
@@ -95,6 +100,32 @@ def stray_spaces(rng: random.Random, text: str, rate: float) -> str:
     return "".join(out)
 
 
+def spaced_numbers(rng: random.Random, text: str, rate: float) -> str:
+    """The space OCR and PDF text layers put between a number and the Chinese around it
+    ("公开信息 64 条", "2023 年", seed 003)."""
+    return _NUMBER_EDGE.sub(lambda _: " " if rng.random() < rate else "", text)
+
+
+def _spaced_number_edges(doc: Doc, rng: random.Random, rate: float) -> bool:
+    """:func:`spaced_numbers` where a number and the Chinese before or after it are two pieces
+    ("信息" + "64条"): the space goes to the unlabelled one, so every gold span stays exact."""
+    spaced = False
+    pieces = [p for p in doc.pieces if p.text]
+    for a, b in zip(pieces, pieces[1:], strict=False):
+        if a.role not in NUMBER_SPACEABLE or b.role not in NUMBER_SPACEABLE:
+            continue
+        if not _NUMBER_EDGE.match(a.text[-1] + b.text[0], 1) or rng.random() >= rate:
+            continue
+        if a.label is None:
+            a.text += " "
+        elif b.label is None:
+            b.text = " " + b.text
+        else:
+            continue
+        spaced = True
+    return spaced
+
+
 def garble_number(rng: random.Random, token: str) -> str:
     """One digit of a printed number misread (0→O, 1→l, 5→S)."""
     spots = [i for i, ch in enumerate(token) if ch in DIGIT_CONFUSIONS]
@@ -139,6 +170,11 @@ def char_noise(doc: Doc, rng: random.Random, plan: Plan) -> None:
             if new != text:
                 plan.mark("stray_spaces")
                 text = new
+        if plan.on("spaced_numbers") and role in NUMBER_SPACEABLE:
+            new = spaced_numbers(rng, text, rates["spaced_numbers"])
+            if new != text:
+                plan.mark("spaced_numbers")
+                text = new
         if wide_pieces and rng.random() < rates["fullwidth"]:
             new = text.translate(_FULLWIDTH)
             if new != text:
@@ -150,6 +186,8 @@ def char_noise(doc: Doc, rng: random.Random, plan: Plan) -> None:
                 plan.mark("traditional")
                 text = new
         piece.text = text
+    if plan.on("spaced_numbers") and _spaced_number_edges(doc, rng, rates["spaced_numbers"]):
+        plan.mark("spaced_numbers")
 
 
 def page_marker(rng: random.Random, page: int, style: int) -> str:
