@@ -412,9 +412,12 @@ def load_synth(path: str | Path):
 
 def generated_corpus_dir(n: int, seed: int, config: str | None, cache_dir: str | Path) -> Path:
     """Where a generated corpus is kept: named by its recipe (size, seed, config file and the
-    generator's own code), so a changed recipe or generator makes a new one."""
+    generator's code, with the ingest it reads its text through and the schema and checks
+    that make its gold), so a changed recipe or generator makes a new one."""
     h = hashlib.sha256(Path(config).read_bytes() if config else b"default")
-    for source in sorted((Path(__file__).parent / "synth").glob("*.py")):
+    package = Path(__file__).parent
+    sources = [*(package / "synth").glob("*.py"), *(package / f for f in ("ingest.py", "schema.py", "checks.py", "cells.tsv"))]
+    for source in sorted(sources):
         h.update(source.read_bytes())
     return Path(cache_dir) / f"synth-n{n}-s{seed}-{h.hexdigest()[:8]}"
 

@@ -134,8 +134,8 @@ def _groups(
         start, end = offsets[tok]
         continues = open_group is not None and not table.is_begin[tag] and open_group[0] == ent
         piece = text[start:end]
-        if ent >= 0 and table.entities[ent] in _CELL_SET and (piece == "|" or (piece.isspace() and table.is_begin[tag])):
-            groups.append((ent, [tok]))  # a cell printed as nothing: a blank cell alone
+        if ent >= 0 and table.entities[ent] in _CELL_SET and _is_slot(piece) and (piece == "|" or table.is_begin[tag]):
+            groups.append((ent, [tok]))  # a cell printed as nothing (a B- on whitespace, any tag on a bar)
             open_group, prev_end = None, end
             continue
         if piece.isspace():
