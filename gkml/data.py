@@ -40,11 +40,14 @@ MAX_ORDINAL = 31
 _CELL_CHARS = frozenset("0123456789.,%+-\u2212OoDlISBZb")
 # A row's items: a piece of text (between whitespace and "|"); the whitespace between two "|"
 # that is a cell printed as nothing: an empty cell joined by " | " ("规章 |  | 3 |", HTML
-# scrapes) or a bare "|" line (P10's layout: "7 |\n|\n0 |"); a line break. No cells: "||" (a
+# scrapes) or a bare "|" line (P10's layout: "7 |\n|\n0 |"); the whitespace that opens a line
+# before its first "|" (" | 0 |": an empty first cell); a line break. No cells: "||" (a
 # scraper's padding, and the bare "|" after a line of it, which opens a row in seed 004), "| |"
 # (OCR markdown, where it is as often an empty label column as an empty value) and a line
 # break between two markdown rows ("| 1 |\n| 2 |").
-_ITEM = re.compile(r"[^\s|]+|\|(?:[^\S\n]{2,}(?=\|)|\s*\n[^\S\n]*(?=\|[^\S\n]*(?:\n|$)))|\n")
+_ITEM = re.compile(
+    r"[^\s|]+|\|(?:[^\S\n]{2,}(?=\|)|\s*\n[^\S\n]*(?=\|[^\S\n]*(?:\n|$)))|(?<![^\n])[^\S\n]+(?=\|(?!\|))|\n"
+)
 _PADDING = re.compile(r"[^\S\n]*\|{2,}")  # a line of bars only
 # A markdown table's rule line ("|---|:--|"): its dashes are no blank cells.
 _RULE_LINE = re.compile(r"^[ \t]*\|[ \t|:\-]*-[ \t|:\-]*$", re.M)
@@ -81,6 +84,34 @@ def windows(n_tokens: int, size: int, stride: int) -> list[tuple[int, int]]:
     return [(s, s + size) for s in starts]
 
 
+def _line_step(text: str) -> int:
+    """Line breaks from one printed line to the next in most of the text: 2 where every line is
+    followed by an empty one (seed 000, P13), else 1."""
+    gaps = [len(m.group()) for m in re.finditer(r"\n+(?=[^\S\n]*\S)", text)]
+    return 2 if gaps.count(2) > gaps.count(1) else 1
+
+
+def _one_cell_line(line: str) -> bool:
+    """A line of one-cell-per-line print: a label, or a single number or blank mark."""
+    return "|" not in line and sum(set(p) <= _CELL_CHARS or is_blank(p) for p in line.split()) <= 1
+
+
+def _blank_lines(text: str) -> set[int]:
+    """The line breaks that are cells printed as nothing among one-cell lines: of a run of k
+    line breaks between two such lines, each further ``step`` of them is an empty line that
+    stands for a cell."""
+    step = _line_step(text)
+    slots = set()
+    for m in re.finditer(r"\n{2,}(?=.)", text):
+        before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+        line_end = text.find("\n", m.end())
+        after = text[m.end() : line_end if line_end >= 0 else len(text)]
+        if _one_cell_line(before) and _one_cell_line(after):
+            k = m.end() - m.start()
+            slots.update(m.start() + i - 1 for i in range(1 + step, k - step + 2, step))
+    return slots
+
+
 def cell_ordinals(text: str) -> list[int]:
     """Per character: the place of its cell in the table row (1, 2, 3 …), 0 elsewhere.
 
@@ -89,31 +120,41 @@ def cell_ordinals(text: str) -> list[int]:
     columns). So the count is an input, as box coordinates are for layout models: the text
     is cut into pieces at whitespace and ``|``; a piece made only of digits (or their OCR
     misreadings) or a blank mark ("/", "—", "无": :func:`gkml.numbers.is_blank`) is a cell,
-    and so is nothing but whitespace between two ``|`` (a cell printed as nothing: its
-    whitespace and its closing bar carry the ordinal, so the cells after it keep their
-    column). Cells are counted from the last piece of text: a row label, a heading or a
-    page footer restarts the count, and so does the line break after it (a header row's
-    padding is not counted into the unlabelled row below it); a line break between cells
-    does not, so one cell per line (seed 000) counts like one row per line (seeds 001, 004).
+    and so is a cell printed as nothing: whitespace between two ``|`` or before a line's
+    first ``|`` (its whitespace and closing bar carry the ordinal), or an empty line between
+    lines of one cell per line (its line break carries the ordinal), so the cells
+    after it keep their column. Cells are counted from the last piece of text: a row label,
+    a heading or a page footer restarts the count, and so does the line break after it (a
+    header row's padding is not counted into the unlabelled row below it); a line break
+    between cells does not, so one cell per line (seed 000) counts like one row per line
+    (seeds 001, 004).
     """
     out = [0] * len(text)
     rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
+    blank_lines = _blank_lines(text)
     count = 0
     labelled = False  # the current line holds a piece of text: its line break ends the row
     for m in _ITEM.finditer(text):
-        piece = m.group()
+        piece, at = m.group(), m.start()
         if "\n" in piece and labelled:
             count, labelled = 0, False
         if piece == "\n":
+            if at in blank_lines:
+                count += 1
+                out[at] = min(count, MAX_ORDINAL)
             continue
         if piece[0] == "|":  # an empty cell: its whitespace and the bar that closes it
-            if _PADDING.fullmatch(text, text.rfind("\n", 0, m.start()) + 1, m.start() + 1):
+            if _PADDING.fullmatch(text, text.rfind("\n", 0, at) + 1, at + 1):
                 continue
             count += 1
-            out[m.start() + 1 : m.end() + 1] = [min(count, MAX_ORDINAL)] * (m.end() - m.start())
-        elif m.start() not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
+            out[at + 1 : m.end() + 1] = [min(count, MAX_ORDINAL)] * (m.end() - at)
+        elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
+            if at not in rule_lines:
+                count += 1
+                out[at : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
+        elif at not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
             count += 1
-            out[m.start() : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
+            out[at : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
         else:
             count, labelled = 0, True
     return out

@@ -20,6 +20,10 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 MAX_BYTES = 50 * 1024 * 1024
+# The most empty lines kept in a run. One cell per line prints a blank cell as an empty line
+# (seed 000, P13): a table-4 row of 15 blank cells, double-spaced, is 30 of them, and each one
+# places the numbers after it. Longer runs are layout only.
+MAX_BLANK_LINES = 32
 
 
 class IngestError(Exception):
@@ -93,7 +97,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
 
     Line ends become "\\n"; full-width ASCII forms (U+FF01-FF5E: ０-９, （）, ，, ：) and the
     ideographic space become ASCII; traditional characters become simplified (one character for
-    one, so offsets stay exact); trailing whitespace goes; blank-line runs are cut to two.
+    one, so offsets stay exact); trailing whitespace goes; blank-line runs are cut to MAX_BLANK_LINES.
     Nothing else changes: a printed digit is never altered except in width.
     """
     chars, offs, last = [], [], 0
@@ -111,7 +115,7 @@ def normalise(text: str) -> tuple[str, list[int]]:
     for line in flat.split("\n"):
         kept = line.rstrip()
         blanks = blanks + 1 if not kept else 0
-        if blanks <= 2:
+        if blanks <= MAX_BLANK_LINES:
             out.append(kept)
             out_offs.extend(offs[pos : pos + len(kept)])
             if pos + len(line) < len(flat):
@@ -356,7 +360,9 @@ def _render(out: _Out, node, inline: bool = False) -> None:
 
 
 def _render_table(out: _Out, table: _El) -> None:
-    """One line per row: cell texts joined by " | "; a spanned cell is emitted once."""
+    """One line per row: cell texts joined by " | "; a spanned cell is emitted once. An empty
+    cell stays visible as the spaces between two bars (a closing bar when it is the last), since
+    where a blank cell stands is what places the numbers after it."""
     for c in table.children:
         if isinstance(c, _El) and c.tag == "caption":
             _render(out, c)
@@ -374,13 +380,17 @@ def _render_table(out: _Out, table: _El) -> None:
         if not any(sub.chars for _, sub in texts):
             continue
         out.newline(row.pos)
+        end = row.end if row.end is not None else row.pos
         for k, (pos, sub) in enumerate(texts):
             if k:
                 out.chars.extend(" | ")
                 out.offs.extend([pos] * 3)
             out.chars.extend(sub.chars)
             out.offs.extend(sub.offs)
-        out.newline(row.end if row.end is not None else row.pos)
+        if not texts[-1][1].chars:  # a closing bar, so an empty last cell still has its "|  |"
+            out.chars.extend(" |")
+            out.offs.extend([end] * 2)
+        out.newline(end)
 
 
 def html_text(source: str) -> tuple[str, list[int]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from gkml import ingest as ingest_mod
-from gkml.ingest import MAX_BYTES, Document, IngestError, ingest, normalise
+from gkml.ingest import MAX_BLANK_LINES, MAX_BYTES, Document, IngestError, ingest, normalise
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"
@@ -22,7 +22,7 @@ FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
 def expected(raw: str) -> str:
     """What normalise must make of simplified text: only line-end, width and blank-line rules."""
     text = "\n".join(line.rstrip() for line in raw.replace("\r\n", "\n").split("\n"))
-    return re.sub(r"\n{4,}", "\n\n\n", text).translate(FULLWIDTH)
+    return re.sub(rf"\n{{{MAX_BLANK_LINES + 2},}}", "\n" * (MAX_BLANK_LINES + 1), text).translate(FULLWIDTH)
 
 
 def assert_traceable(doc: Document) -> None:
@@ -106,11 +106,12 @@ def test_fullwidth_digits_and_offsets():
 
 
 def test_line_ends_trailing_space_and_blank_runs(tmp_path):
-    raw = "一、总体情况  \r\n\r\n\r\n\r\n\r\n收到１２件\u3000\r\n\u200b共计 530.67 万元\r末行"
+    raw = "一、总体情况  \r\n\r\n \r\n\r\n\r\n收到１２件\u3000\r\n\u200b共计 530.67 万元\r末行" + "\n" * 40 + "尾"
     target = tmp_path / "crlf.txt"
     target.write_bytes(raw.encode("utf-8"))
     doc = ingest(target)
-    assert doc.text == "一、总体情况\n\n\n收到12件\n共计 530.67 万元\n末行"
+    # empty lines are kept (a blank cell among one-cell lines is one), a long run is cut
+    assert doc.text == "一、总体情况\n\n\n\n\n收到12件\n共计 530.67 万元\n末行" + "\n" * (MAX_BLANK_LINES + 1) + "尾"
     i = doc.text.index("12件")
     assert doc.original[slice(*doc.original_span(i, i + 3))] == "１２件"
     j = doc.text.index("\n共计")
@@ -187,6 +188,19 @@ def test_html_messy_markup(tmp_path):
     assert all(doc.original[doc.offsets[i]] == c for i, c in enumerate(doc.text) if c not in " |\n中©")
     i = doc.text.index("©")
     assert doc.original[slice(*doc.original_span(i, i + 1))] == "&copy"
+
+
+def test_html_empty_cells_keep_their_place(tmp_path):
+    """An empty cell is the spaces between two bars, the last one too (a closing bar), so the
+    numbers after a blank cell keep their column; leading blank cells stay at the line start."""
+    page = ("<table><tr><td>规章</td><td>1</td><td>&nbsp;</td><td></td></tr>"
+            "<tr><td></td><td></td><td>0</td><td>7</td></tr></table>")  # fmt: skip
+    target = tmp_path / "blank.html"
+    target.write_bytes(page.encode("utf-8"))
+    doc = ingest(target)
+    assert doc.text == "规章 | 1 |  |  |\n |  | 0 | 7\n"
+    bar = doc.text.rindex("|", 0, doc.text.index("\n"))
+    assert doc.original[doc.offsets[bar] :].startswith("</tr>")
 
 
 def test_html_gb2312_page_and_sniffed_txt(tmp_path):

@@ -104,10 +104,11 @@ def test_cell_ordinals_count_numbers_from_the_row_label():
     marked = [(text[i], o) for i, o in enumerate(cell_ordinals(text)) if o]
     # nothing between bars keeps the count, two numbers in one cell are two, a blank mark and a
     # signed number are cells (a markdown rule line's dashes are not), a misread 0 is a number,
-    # a page footer's number starts again, a count inside prose is no cell
+    # an empty line among one-cell lines is a cell printed as nothing, a page footer's number
+    # starts again, a count inside prose is no cell
     assert marked == [
         ("8", 1), ("1", 2), ("0", 3), ("0", 4), ("/", 5), ("-", 6), ("3", 6),
-        ("2", 1), ("O", 2), ("3", 1), ("1", 1), ("2", 1),
+        ("2", 1), ("\n", 2), ("O", 3), ("3", 1), ("1", 1), ("2", 1),
     ]  # fmt: skip
 
 
@@ -124,6 +125,14 @@ def test_cell_ordinals_count_cells_printed_as_nothing():
     assert shown("总计 |\n||||\n|\n0 |\n|\n0 |") == "............1..22.3.."
     # OCR markdown: "| |" is as often an empty label column, so it is no cell
     assert shown("| | (一)予以公开 | | 0 | 0 |") == "................1...2.."
+    # HTML rows: the whitespace before a line's first bar is an empty first cell
+    assert shown(" |  | 0 | 7") == "1.222.3...4"
+    # one cell per line: an empty line is a blank cell, counted in the text's line step (P13,
+    # double-spaced: every line is followed by one empty line, a blank cell adds two) ...
+    assert shown("规章\n\n0\n\n\n\n0\n\n其他服务\n\n\n\n\n\n\n\n第二十条") == "....1..2.3........1.2.3....."
+    assert shown("规章\n0\n\n\n0\n其他\n\n\n第二") == "...1.234....12.."
+    # ... but not next to a line of several cells (a heading's blank line above a table row)
+    assert shown("年度报告\n\n| | 4 | 2 |") == "..........1...2.."
 
 
 def test_cell_ordinal_of_every_annotated_table_number_is_its_column():
