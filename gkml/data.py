@@ -121,9 +121,9 @@ def cell_ordinals(text: str) -> list[int]:
     is cut into pieces at whitespace and ``|``; a piece made only of digits (or their OCR
     misreadings) or a blank mark ("/", "—", "无": :func:`gkml.numbers.is_blank`) is a cell,
     and so is a cell printed as nothing: whitespace between two ``|`` or before a line's
-    first ``|`` (its whitespace and closing bar carry the ordinal), or an empty line between
-    lines of one cell per line (its line break carries the ordinal), so the cells
-    after it keep their column. Cells are counted from the last piece of text: a row label,
+    first ``|``, or an empty line between lines of one cell per line. Such a cell carries its
+    ordinal on the one token it is read on (:func:`blank_slot`, where its gold tag sits), and
+    the cells after it keep their column. Cells are counted from the last piece of text: a row label,
     a heading or a page footer restarts the count, and so does the line break after it (a
     header row's padding is not counted into the unlabelled row below it); a line break
     between cells does not, so one cell per line (seed 000) counts like one row per line
@@ -143,11 +143,12 @@ def cell_ordinals(text: str) -> list[int]:
                 count += 1
                 out[at] = min(count, MAX_ORDINAL)
             continue
-        if piece[0] == "|":  # an empty cell: its whitespace and the bar that closes it
+        if piece[0] == "|":  # an empty cell, read where blank_slot reads it
             if _PADDING.fullmatch(text, text.rfind("\n", 0, at) + 1, at + 1):
                 continue
             count += 1
-            out[at + 1 : m.end() + 1] = [min(count, MAX_ORDINAL)] * (m.end() - at)
+            start, end = blank_slot(text, text.find("\n", at, m.end()) + 1 or at + 1)
+            out[start:end] = [min(count, MAX_ORDINAL)] * (end - start)
         elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
             if at not in rule_lines:
                 count += 1
@@ -272,7 +273,17 @@ def encode_report(
 
 
 # ---------------------------------------------------------------------------
-# Tokenising a datasets table (cached by datasets: the arguments are plain values)
+# Tokenising a datasets table (cached by datasets, keyed by the arguments and the code)
+
+
+def code_digest(*patterns: str) -> str:
+    """A digest of gkml's own source files (globs under the package), for cache keys: a cache
+    made by other code is never read back."""
+    package = Path(__file__).parent
+    h = hashlib.sha256()
+    for source in sorted(p for pattern in patterns for p in package.glob(pattern)):
+        h.update(source.read_bytes())
+    return h.hexdigest()
 
 _BACKENDS: dict[str, Any] = {}
 
@@ -340,6 +351,7 @@ def tokenize_reports(reports, tokenizer, max_length: int, stride: int, prefix: s
     """A table of reports → a table of windows. ``prefix`` keeps doc ids of different
     sources apart. Cached by ``datasets`` beside the corpus when it was loaded from disk."""
     from datasets import Features, List, Value
+    from datasets.fingerprint import Hasher
 
     cls_id, sep_id = special_ids(tokenizer)
     features = Features(
@@ -353,6 +365,17 @@ def tokenize_reports(reports, tokenizer, max_length: int, stride: int, prefix: s
             "length": Value("int32"),
         }
     )
+    kwargs = {
+        "tokenizer_json": tokenizer.backend_tokenizer.to_str(),
+        "max_length": max_length,
+        "stride": stride,
+        "cls_id": cls_id,
+        "sep_id": sep_id,
+        "prefix": prefix,
+    }
+    # datasets fingerprints a module's function by its name, not its code: without the code in
+    # the key, a changed tagging or ordinal rule would train on windows cached before it
+    fingerprint = Hasher.hash([reports._fingerprint, kwargs, code_digest("data.py", "labels.py", "numbers.py")])
     return reports.map(
         encode_batch,
         with_indices=True,
@@ -360,14 +383,8 @@ def tokenize_reports(reports, tokenizer, max_length: int, stride: int, prefix: s
         batch_size=64,
         remove_columns=reports.column_names,
         features=features,
-        fn_kwargs={
-            "tokenizer_json": tokenizer.backend_tokenizer.to_str(),
-            "max_length": max_length,
-            "stride": stride,
-            "cls_id": cls_id,
-            "sep_id": sep_id,
-            "prefix": prefix,
-        },
+        fn_kwargs=kwargs,
+        new_fingerprint=fingerprint,
         desc="windows",
     )
 
@@ -456,10 +473,7 @@ def generated_corpus_dir(n: int, seed: int, config: str | None, cache_dir: str |
     generator's code, with the ingest it reads its text through and the schema and checks
     that make its gold), so a changed recipe or generator makes a new one."""
     h = hashlib.sha256(Path(config).read_bytes() if config else b"default")
-    package = Path(__file__).parent
-    sources = [*(package / "synth").glob("*.py"), *(package / f for f in ("ingest.py", "schema.py", "checks.py", "cells.tsv"))]
-    for source in sorted(sources):
-        h.update(source.read_bytes())
+    h.update(code_digest("synth/*.py", "ingest.py", "schema.py", "checks.py", "cells.tsv").encode())
     return Path(cache_dir) / f"synth-n{n}-s{seed}-{h.hexdigest()[:8]}"
 
 

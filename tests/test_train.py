@@ -116,17 +116,19 @@ def test_cell_ordinals_count_cells_printed_as_nothing():
     def shown(text):
         return "".join(str(o) if o else "." for o in cell_ordinals(text))
 
-    # "|  |" is an empty cell (its spaces and closing bar carry its place), "||" padding is not
-    assert shown("规章 |  | 3 |||\n5") == "....111.2.....1"
+    # "|  |" is an empty cell (its spaces carry its place), "||" padding is not
+    assert shown("规章 |  | 3 |||\n5") == "....11..2.....1"
     # P10: a bare "|" line is an empty cell; a line of bars only is padding
-    assert shown("规章 |\n7 |\n|\n0 |\n|||\n|") == ".....1..22.3........"
+    assert shown("规章 |\n7 |\n|\n0 |\n|||\n|") == ".....1...2.3........"
     # seed 004: the bare "|" after a padding line opens a row, and a header row's padding does
     # not count into the unlabelled row below it
-    assert shown("总计 |\n||||\n|\n0 |\n|\n0 |") == "............1..22.3.."
+    assert shown("总计 |\n||||\n|\n0 |\n|\n0 |") == "............1...2.3.."
     # OCR markdown: "| |" is as often an empty label column, so it is no cell
     assert shown("| | (一)予以公开 | | 0 | 0 |") == "................1...2.."
     # HTML rows: the whitespace before a line's first bar is an empty first cell
-    assert shown(" |  | 0 | 7") == "1.222.3...4"
+    assert shown(" |  | 0 | 7") == "1.22..3...4"
+    # P16: a cell printed as nothing is an empty line between two lone "|" lines
+    assert shown("权益\n|\n\n|\n\n|\n5\n|") == ".....1..2..3.."
     # one cell per line: an empty line is a blank cell, counted in the text's line step (P13,
     # double-spaced: every line is followed by one empty line, a blank cell adds two) ...
     assert shown("规章\n\n0\n\n\n\n0\n\n其他服务\n\n\n\n\n\n\n\n第二十条") == "....1..2.3........1.2.3....."
@@ -681,6 +683,24 @@ def test_generated_synthetic_source_is_made_once_and_cached(ml, tmp_path, monkey
     monkeypatch.setattr(synth, "generate", lambda *a, **k: pytest.fail("regenerated"))
     again = prepare(cfg)
     assert again.stats == first.stats and again.train["input_ids"] == first.train["input_ids"]
+
+
+def test_cached_windows_are_remade_when_the_encoding_code_changes(ml, tmp_path, monkeypatch):
+    """datasets keys a map by its function's name only; gkml adds its encoding code's digest,
+    so windows cached by older tagging or ordinal rules are never trained on."""
+    pytest.importorskip("gkml.synth")
+    import gkml.data as data
+
+    overrides = {"output_dir": str(tmp_path / "m"), "data": {"cache_dir": str(tmp_path / "cache")}}
+    overrides["data"]["train"] = [{"kind": "synth", "generate": {"n": 6, "seed": 3}}]
+    cfg = load_config(TINY, overrides)
+    first = data.prepare(cfg).train["token_type_ids"]
+    assert any(any(types) for types in first)
+    monkeypatch.setattr(data, "cell_ordinals", lambda text: [0] * len(text))  # a changed rule ...
+    digest = data.code_digest  # ... in changed code (the generator's is the same: same corpus)
+    monkeypatch.setattr(data, "code_digest", lambda *p: "changed" if "data.py" in p else digest(*p))
+    again = data.prepare(cfg).train["token_type_ids"]
+    assert len(again) == len(first) and not any(any(types) for types in again)
 
 
 def test_unusable_config_is_an_error_exit(tmp_path, capsys):
