@@ -121,13 +121,13 @@ def cell_ordinals(text: str) -> list[int]:
     is cut into pieces at whitespace and ``|``; a piece made only of digits (or their OCR
     misreadings) or a blank mark ("/", "—", "无": :func:`gkml.numbers.is_blank`) is a cell,
     and so is a cell printed as nothing: whitespace between two ``|`` or before a line's
-    first ``|``, or an empty line between lines of one cell per line. Such a cell carries its
-    ordinal on the one token it is read on (:func:`blank_slot`, where its gold tag sits), and
-    the cells after it keep their column. Cells are counted from the last piece of text: a row label,
-    a heading or a page footer restarts the count, and so does the line break after it (a
-    header row's padding is not counted into the unlabelled row below it); a line break
-    between cells does not, so one cell per line (seed 000) counts like one row per line
-    (seeds 001, 004).
+    first ``|``, or an empty line among lines of one cell each. Such a cell carries its
+    ordinal on the one token it is read on (:func:`blank_slot`, where its gold tag sits), so
+    the cells after it keep their column. Cells are counted from the last piece of text: a
+    row label, a heading or a page footer restarts the count, and so does the line break
+    after it (a header row's padding is not counted into the unlabelled row below it); a
+    line break between cells does not, so one cell per line (seed 000) counts like one row
+    per line (seeds 001, 004).
     """
     out = [0] * len(text)
     rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
@@ -284,6 +284,7 @@ def code_digest(*patterns: str) -> str:
     for source in sorted(p for pattern in patterns for p in package.glob(pattern)):
         h.update(source.read_bytes())
     return h.hexdigest()
+
 
 _BACKENDS: dict[str, Any] = {}
 
