@@ -9,11 +9,10 @@ each character). Whitespace is read too, because a table cell printed as nothing
 nothing but whitespace ("规章 |  | 3 |", an empty line among one-cell lines): every line
 break is a ``"\n"`` token, and every run of other whitespace one ``" "`` token at the
 offsets of the run's first character (the normaliser deletes the rest of the run). The
-NFKC normaliser folds
-full-width digits, compatibility ideographs and Kangxi radicals onto the ordinary
-characters with their offsets kept; the few characters NFKC expands (``…`` → ``...``)
-give several tokens that all carry the offsets of the one original character, which
-:func:`gkml.data.token_labels` handles (only the first is labelled). A character not in
+NFKC normaliser folds full-width digits, compatibility ideographs and Kangxi radicals onto
+the ordinary characters with their offsets kept; the few characters NFKC expands (``…`` →
+``...``) give several tokens that all carry the offsets of the one original character,
+which :func:`gkml.data.token_labels` handles (only the first is labelled). A character not in
 the vocabulary becomes ``[UNK]`` at its own offsets, so nothing shifts.
 
 The tokenizer is saved as a plain ``tokenizer.json`` backend (``TokenizersBackend``) so

@@ -434,7 +434,7 @@ def _md_row(w: Writer, cells: list[list[Piece]], width: int) -> None:
             sep = rng.choice(("", "| | "))
         pieces.append(Piece(sep, role="sep"))
         pieces += [p for p in cell if p.text or p.role == "value"]  # a blank cell: a zero-length span
-        pieces.append(Piece(" " if cell and any(p.text for p in cell) else " ", role="sep"))
+        pieces.append(Piece(" ", role="sep"))
     pieces.append(Piece("|", role="sep"))
     w.line(pieces)
 

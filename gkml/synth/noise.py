@@ -7,10 +7,10 @@ Two kinds of noise:
   over pages, headings glued to the paragraph before: these change *where* pieces go, so the
   layout renderers apply them (:mod:`gkml.synth.layouts`), asking a :class:`Plan` whether to;
 * character — confusions (十/刻, 公/2, 0/O, 1/l …), stray spaces, spaces around numbers in
-  prose, full-width digits, traditional
-  characters: these rewrite a piece's text in place (:func:`char_noise`), so a label never loses
-  its piece.  A confusion inside a printed number is its own kind (``digit_confusion``): the span
-  then holds the garbled token and the gold keeps the true value.
+  prose, full-width digits, traditional characters: these rewrite a piece's text in place
+  (:func:`char_noise`), so a label never loses its piece.  A confusion inside a printed
+  number is its own kind (``digit_confusion``): the span then holds the garbled token and the
+  gold keeps the true value.
 
 Full-width digits and traditional characters survive only in the raw view: ingest's ``normalise``
 undoes them, which is exactly what the model will see.
