@@ -28,13 +28,22 @@ from typing import Any
 
 from gkml.labels import ENTITY_TYPES, LABEL2ID
 from gkml.numbers import is_blank
+from gkml.schema import cols_of, rows_of
 
 IGNORE = -100  # label of tokens the loss and the metrics skip: [CLS], [SEP], repeats of a character
 _ENTITY_SET = frozenset(ENTITY_TYPES)
 
-# The cell-ordinal input channel (see :func:`cell_ordinals`): ids 0 … MAX_ORDINAL, carried to
-# the model as ``token_type_ids``, so its ``type_vocab_size`` is MAX_ORDINAL + 1.
+# The cell-ordinal input channel (see :func:`cell_ordinals`): a cell's place 1 … MAX_ORDINAL in
+# its row, plus ROW_END on a row's last cell, carried to the model as ``token_type_ids``: its
+# ``type_vocab_size`` is TYPE_VOCAB.
 MAX_ORDINAL = 31
+ROW_END = MAX_ORDINAL + 1
+TYPE_VOCAB = 2 * ROW_END
+# Rows a stray separator is taken out of (:func:`_fit_row`): table 3's, seven cells wide or
+# eight with the 小计 column (table 2 sets rows of one to four cells side by side, so a
+# neighbour's width says nothing there), and table 4's single row of fifteen.
+T3_WIDTHS = range(len(cols_of("t3", standard_only=True)), len(cols_of("t3")) + 1)
+T4_WIDTH = len(rows_of("t4")) * len(cols_of("t4"))
 # What a printed number is made of: signs (table 2's 增/减), OCR misreadings of digits included
 # (0→O/o/D, 1→l/I, 5→S …, as in gkml.synth.noise.DIGIT_CONFUSIONS).
 _CELL_CHARS = frozenset("0123456789.,%+-\u2212OoDlISBZb")
@@ -112,8 +121,71 @@ def _blank_lines(text: str) -> set[int]:
     return slots
 
 
+@dataclass(frozen=True)
+class _Slot:
+    """Where a table cell is read: characters ``[start, end)``; ``printed`` unless it is a cell
+    printed as nothing (spaces or a bare "|" between bars, an empty line)."""
+
+    start: int
+    end: int
+    printed: bool
+
+
+def _cell_rows(text: str) -> list[list[_Slot]]:
+    """The table cells of ``text`` as the rows :func:`cell_ordinals` counts, in printed order."""
+    rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
+    blank_lines = _blank_lines(text)
+    rows: list[list[_Slot]] = [[]]
+    labelled = False  # the current line holds a piece of text: its line break ends the row
+    for m in _ITEM.finditer(text):
+        piece, at = m.group(), m.start()
+        if "\n" in piece and labelled:
+            rows.append([])
+            labelled = False
+        if piece == "\n":
+            if at in blank_lines:
+                rows[-1].append(_Slot(at, at + 1, False))
+        elif piece[0] == "|":  # an empty cell, read where blank_slot reads it
+            if not _PADDING.fullmatch(text, text.rfind("\n", 0, at) + 1, at + 1):
+                rows[-1].append(_Slot(*blank_slot(text, text.find("\n", at, m.end()) + 1 or at + 1), False))
+        elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
+            if at not in rule_lines:
+                rows[-1].append(_Slot(at, m.end(), False))
+        elif at not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
+            rows[-1].append(_Slot(at, m.end(), True))
+        else:
+            rows.append([])
+            labelled = True
+    return [row for row in rows if row]
+
+
+def _fit_row(rows: list[list[_Slot]], k: int, reach: int = 3) -> list[_Slot]:
+    """Row ``k`` without its cells printed as nothing when those are one or two separators gone
+    astray (a stray "|" line in a row of seven numbers): its numbers alone fill table 4's
+    row, or table 3's as wide as the widest table-3 row within ``reach`` and as a complete
+    one there. A row whose blanks fill columns its neighbours print keeps them, and so does
+    one where no complete row shows how wide the table is."""
+    row = rows[k]
+    printed = [s for s in row if s.printed]
+    extra = len(row) - len(printed)
+    if len(printed) == T4_WIDTH and extra:
+        return printed
+    if not (len(printed) in T3_WIDTHS and 0 < extra <= 2):
+        return row
+    near = [r for r in rows[max(0, k - reach) : k + reach + 1] if r is not row and _n_printed(r) in T3_WIDTHS]
+    complete = {len(r) for r in near if _n_printed(r) == len(r)}
+    if len(printed) in complete and len(printed) >= max(map(_n_printed, near)):
+        return printed
+    return row
+
+
+def _n_printed(row: list[_Slot]) -> int:
+    return sum(s.printed for s in row)
+
+
 def cell_ordinals(text: str) -> list[int]:
-    """Per character: the place of its cell in the table row (1, 2, 3 …), 0 elsewhere.
+    """Per character: the place of its cell in the table row (1, 2, 3 …), plus ``ROW_END`` on
+    the row's last cell; 0 outside cells. These are the model's ``token_type_ids``.
 
     A cell's column is its place in the row, and counting separators is what a small
     character model learns slowest (gkml-small without this channel found rows, not
@@ -128,36 +200,18 @@ def cell_ordinals(text: str) -> list[int]:
     after it (a header row's padding is not counted into the unlabelled row below it); a
     line break between cells does not, so one cell per line (seed 000) counts like one row
     per line (seeds 001, 004).
+
+    The row's last cell is marked because a row's width says which columns it has: the
+    seventh of eight numbers is table 3's 小计, the seventh of seven its 总计. A row one
+    separator too wide is fitted to its neighbours first (:func:`_fit_row`).
     """
     out = [0] * len(text)
-    rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
-    blank_lines = _blank_lines(text)
-    count = 0
-    labelled = False  # the current line holds a piece of text: its line break ends the row
-    for m in _ITEM.finditer(text):
-        piece, at = m.group(), m.start()
-        if "\n" in piece and labelled:
-            count, labelled = 0, False
-        if piece == "\n":
-            if at in blank_lines:
-                count += 1
-                out[at] = min(count, MAX_ORDINAL)
-            continue
-        if piece[0] == "|":  # an empty cell, read where blank_slot reads it
-            if _PADDING.fullmatch(text, text.rfind("\n", 0, at) + 1, at + 1):
-                continue
-            count += 1
-            start, end = blank_slot(text, text.find("\n", at, m.end()) + 1 or at + 1)
-            out[start:end] = [min(count, MAX_ORDINAL)] * (end - start)
-        elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
-            if at not in rule_lines:
-                count += 1
-                out[at : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
-        elif at not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
-            count += 1
-            out[at : m.end()] = [min(count, MAX_ORDINAL)] * len(piece)
-        else:
-            count, labelled = 0, True
+    rows = _cell_rows(text)
+    for k in range(len(rows)):
+        fitted = _fit_row(rows, k)
+        for place, slot in enumerate(fitted, 1):
+            ordinal = min(place, MAX_ORDINAL) + (ROW_END if place == len(fitted) else 0)
+            out[slot.start : slot.end] = [ordinal] * (slot.end - slot.start)
     return out
 
 

@@ -41,7 +41,7 @@ def build_model(model_cfg, window_cfg, tokenizer):
     import torch
     from transformers import AutoModelForTokenClassification, BertConfig, RoFormerConfig
 
-    from gkml.data import MAX_ORDINAL
+    from gkml.data import TYPE_VOCAB
 
     if model_cfg.init_from:
         check_checkpoint(model_cfg, window_cfg)
@@ -57,13 +57,13 @@ def build_model(model_cfg, window_cfg, tokenizer):
         old = getattr(embeddings, "token_type_embeddings", None)
         if old is None:
             raise ValueError(f"model.init_from: {model_cfg.init_from} has no token type embeddings to carry cell ordinals")
-        if old.num_embeddings < MAX_ORDINAL + 1:
-            new = torch.nn.Embedding(MAX_ORDINAL + 1, old.embedding_dim).to(old.weight.device, old.weight.dtype)
+        if old.num_embeddings < TYPE_VOCAB:
+            new = torch.nn.Embedding(TYPE_VOCAB, old.embedding_dim).to(old.weight.device, old.weight.dtype)
             with torch.no_grad():
                 new.weight.copy_(old.weight[0].expand_as(new.weight))  # every ordinal starts as segment 0
                 new.weight[: old.num_embeddings] = old.weight
             embeddings.token_type_embeddings = new
-            model.config.type_vocab_size = MAX_ORDINAL + 1
+            model.config.type_vocab_size = TYPE_VOCAB
     else:
         config_class = {"bert": BertConfig, "roformer": RoFormerConfig}[model_cfg.arch]
         config = config_class(
@@ -73,7 +73,7 @@ def build_model(model_cfg, window_cfg, tokenizer):
             num_attention_heads=model_cfg.heads,
             intermediate_size=model_cfg.ffn,
             max_position_embeddings=model_cfg.max_positions or window_cfg.max_length,
-            type_vocab_size=MAX_ORDINAL + 1,
+            type_vocab_size=TYPE_VOCAB,
             hidden_dropout_prob=model_cfg.dropout,
             attention_probs_dropout_prob=model_cfg.dropout,
             pad_token_id=tokenizer.pad_token_id,

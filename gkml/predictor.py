@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from gkml.data import cell_ordinals, special_ids, token_types, windows
+from gkml.data import TYPE_VOCAB, cell_ordinals, special_ids, token_types, windows
 from gkml.labels import ENTITY_TYPES, Span
 from gkml.schema import CELL_KEYS
 
@@ -339,6 +339,11 @@ class Predictor:
         self.table = TagTable({int(k): v for k, v in cfg.id2label.items()})
         self.cls_id, self.sep_id = special_ids(self.tokenizer)
         self.cell_ordinals = bool(getattr(cfg, "cell_ordinals", False))
+        if self.cell_ordinals and getattr(cfg, "type_vocab_size", TYPE_VOCAB) < TYPE_VOCAB:
+            raise ValueError(
+                f"{self.model_dir} reads an older cell-ordinal channel ({cfg.type_vocab_size} token types, "
+                f"this gkml writes {TYPE_VOCAB}): retrain it with `gkml train`"
+            )
         self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
         self._torch = torch
         self.timings = {"tokenise": 0.0, "model": 0.0, "merge": 0.0, "decode": 0.0}  # seconds, for the benchmark

@@ -172,8 +172,29 @@ def test_batched_windows_equal_one_text_at_a_time(random_model):
                 assert "\n" not in text[s.start : s.end]
 
 
+def test_a_model_reading_the_older_ordinal_channel_is_refused(random_model, tmp_path):
+    """A model trained before the row-end mark has half the token types: fed this gkml's ids it
+    would index past its embeddings, so it is refused with what to do."""
+    import torch
+    from transformers import AutoModelForTokenClassification
+
+    from gkml.data import ROW_END
+    from gkml.predictor import Predictor
+
+    model = AutoModelForTokenClassification.from_pretrained(random_model)
+    embeddings = model.base_model.embeddings
+    embeddings.token_type_embeddings = torch.nn.Embedding(ROW_END, embeddings.token_type_embeddings.embedding_dim)
+    model.config.type_vocab_size = ROW_END
+    model.save_pretrained(tmp_path)
+    for name in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt"):
+        if (random_model / name).exists():
+            (tmp_path / name).write_bytes((random_model / name).read_bytes())
+    with pytest.raises(ValueError, match="older cell-ordinal channel.*retrain"):
+        Predictor(tmp_path)
+
+
 def test_overlapping_windows_are_averaged(random_model):
-    from gkml.data import cell_ordinals, windows
+    from gkml.data import ROW_END, cell_ordinals, windows
     from gkml.predictor import Predictor
 
     p = Predictor(random_model)
@@ -181,7 +202,7 @@ def test_overlapping_windows_are_averaged(random_model):
     (enc,) = p.encode([text])
     assert enc.types == [cell_ordinals(text)[s] for s, _ in enc.offsets]
     (row,) = p.encode(["| 小计 | 8 | 1 | 12 |"])  # the model reads each number's place in its row
-    assert p.cell_ordinals and [t for t in row.types if t] == [1, 2, 3, 3]
+    assert p.cell_ordinals and [t for t in row.types if t] == [1, 2, ROW_END + 3, ROW_END + 3]  # 12: the last
     wins = windows(len(enc.ids), p.max_length - 2, p.stride)
     assert len(wins) >= 3
     ((_, merged),) = list(p.logits_many([enc]))

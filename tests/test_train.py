@@ -14,6 +14,7 @@ import yaml
 from gkml.config import Source, dump_config, from_dict, load_config, parse_overrides
 from gkml.data import (
     IGNORE,
+    ROW_END,
     cell_ordinals,
     char_tags,
     encode_batch,
@@ -101,7 +102,7 @@ def test_windows_cover_the_report_with_the_overlap_asked():
 
 def test_cell_ordinals_count_numbers_from_the_row_label():
     text = "| 小计 | 8 | 1 | | 0 0 | / | -3 |\n|---|--|\n(四)无法提供\n1.本机关\n2\n\nO\n第 3 页\n共800余条, 12 件"
-    marked = [(text[i], o) for i, o in enumerate(cell_ordinals(text)) if o]
+    marked = [(text[i], o % ROW_END) for i, o in enumerate(cell_ordinals(text)) if o]
     # nothing between bars keeps the count, two numbers in one cell are two, a blank mark and a
     # signed number are cells (a markdown rule line's dashes are not), a misread 0 is a number,
     # an empty line among one-cell lines is a cell printed as nothing, a page footer's number
@@ -114,7 +115,7 @@ def test_cell_ordinals_count_numbers_from_the_row_label():
 
 def test_cell_ordinals_count_cells_printed_as_nothing():
     def shown(text):
-        return "".join(str(o) if o else "." for o in cell_ordinals(text))
+        return "".join(str(o % ROW_END) if o else "." for o in cell_ordinals(text))
 
     # "|  |" is an empty cell (its spaces carry its place), "||" padding is not
     assert shown("规章 |  | 3 |||\n5") == "....11..2.....1"
@@ -137,6 +138,56 @@ def test_cell_ordinals_count_cells_printed_as_nothing():
     assert shown("年度报告\n\n| | 4 | 2 |") == "..........1...2.."
 
 
+def _cells(text: str) -> list[tuple[str, int, bool]]:
+    """Each cell :func:`cell_ordinals` marks: (its characters, its place, whether it ends its row)."""
+    ids = cell_ordinals(text)
+    out: list[tuple[str, int, bool]] = []
+    for i, o in enumerate(ids):
+        if o and i and ids[i - 1] == o:
+            out[-1] = (out[-1][0] + text[i], *out[-1][1:])
+        elif o:
+            out.append((text[i], o % ROW_END, o >= ROW_END))
+    return out
+
+
+def test_cell_ordinals_mark_each_rows_last_cell():
+    # the row's width tells table 3's columns apart: the seventh of eight cells is 小计, the
+    # seventh of seven 总计 (held-out report #44: a blank 总计 after seven zeros, among rows of
+    # eight, was read as a 总计 of 0)
+    blank_total = "2.重复申请 |\n" + "0 |\n" * 7 + "|\n|||\n"
+    full = "3.要求提供公开出版物 |\n" + "0 |\n" * 8 + "|||\n"
+    assert _cells(blank_total + full) == (
+        [("0", i, False) for i in range(1, 8)] + [("|", 8, True)] + [("0", i, i == 8) for i in range(1, 9)]
+    )
+    assert _cells("| 小计 | 8 | 1 | 12 |\n其他 | 5") == [("8", 1, False), ("1", 2, False), ("12", 3, True), ("5", 1, True)]
+
+
+def test_a_stray_separator_in_a_table_row_is_no_cell():
+    # held-out report #46: a stray "|" line among seven numbers, next to a row of seven
+    stray = "数量 |\n181 |\n8 |\n0 |\n|\n0 |\n3 |\n2 |\n194 |\n||\n"
+    full = "上年结转 |\n" + "1 |\n" * 7 + "||\n"
+    numbers = [("181", 1, False), ("8", 2, False), ("0", 3, False), ("0", 4, False), ("3", 5, False), ("2", 6, False), ("194", 7, True)]
+    assert _cells(stray + full) == numbers + [("1", i, i == 7) for i in range(1, 8)]
+    # seed 004: bare "|" lines close its table-3 rows of seven numbers
+    seed = (SAMPLES / "004_93c87546c824c53b.txt").read_text(encoding="utf-8")
+    rows = seed[seed.index("(一)予以公开") : seed.index("(三)不予公开")]
+    assert "0 |\n|\n|\n(二)" in rows and _cells(rows) == [("0", i, i == 7) for i in range(1, 8)] * 2
+    # a table-4 row of fifteen numbers and one stray bar
+    t4 = "".join(f"{n} |\n" for n in range(1, 8)) + "|\n" + "".join(f"{n} |\n" for n in range(8, 16))
+    assert [c[1] for c in _cells("总计 |\n" + t4)] == list(range(1, 16))
+    # blanks that fill columns stay cells: no complete row shows the table narrower (P10's
+    # table 2, where rows of one to four cells stand side by side), or the row is as wide as
+    # the complete rows near it
+    p10 = "行政处罚 |\n0 |\n|\n0 |\n|\n行政强制 |\n0 |\n0 |\n0 |\n"
+    assert [c[:2] for c in _cells(p10)][:3] == [("0", 1), ("|", 2), ("0", 3)]
+    blank = "1.本机关 |\n" + "0 |\n" * 3 + "|\n" + "0 |\n" * 3 + "||\n"
+    assert [c[1] for c in _cells(blank + full)][:7] == list(range(1, 8))
+    # ... or more than two cells are blank: held-out table 4 of seven numbers and eight blanks,
+    # below table-3 rows of seven
+    t4 = "总计 |\n1 | 0 |  | 0 | 1 |  |  |  |  |  | 0 |  | 0 |  | 0 |\n五、"
+    assert [c[1] for c in _cells(full + t4)][7:] == list(range(1, 16))
+
+
 def test_cell_ordinal_of_every_annotated_table_number_is_its_column():
     """On the real layouts (one cell per line, pipe rows, garbled OCR markdown) the ordinal
     channel numbers each printed T3 row and the T4 row 1, 2, 3 … in the template's column
@@ -155,7 +206,7 @@ def test_cell_ordinal_of_every_annotated_table_number_is_its_column():
         tabled += bool(rows)
         for row, cells in rows.items():
             cells.sort()
-            assert [ordinals[start] for start, _ in cells] == list(range(1, len(cells) + 1)), (record["id"], row)
+            assert [ordinals[start] % ROW_END for start, _ in cells] == list(range(1, len(cells) + 1)), (record["id"], row)
             order = list(cols_of("t3")) if row != "t4" else [k for k in CELLS if k.startswith("t4.")]
             assert [order.index(c) for _, c in cells] == sorted(order.index(c) for _, c in cells)
     assert tabled == 4  # seeds 000, 001, 003, 004 (002 has no tables)
