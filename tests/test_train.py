@@ -175,15 +175,15 @@ def test_a_stray_separator_in_a_table_row_is_no_cell():
     # a table-4 row of fifteen numbers and one stray bar
     t4 = "".join(f"{n} |\n" for n in range(1, 8)) + "|\n" + "".join(f"{n} |\n" for n in range(8, 16))
     assert [c[1] for c in _cells("总计 |\n" + t4)] == list(range(1, 16))
-    # blanks that fill columns stay cells: no complete row shows the table narrower (P10's
-    # table 2, where rows of one to four cells stand side by side), or the row is as wide as
-    # the complete rows near it
+    # blanks that fill columns stay cells: in table 2, whose rows of one to four cells stand
+    # side by side (P10) ...
     p10 = "行政处罚 |\n0 |\n|\n0 |\n|\n行政强制 |\n0 |\n0 |\n0 |\n"
     assert [c[:2] for c in _cells(p10)][:3] == [("0", 1), ("|", 2), ("0", 3)]
+    # ... in a table-3 row as wide as the complete rows near it ...
     blank = "1.本机关 |\n" + "0 |\n" * 3 + "|\n" + "0 |\n" * 3 + "||\n"
     assert [c[1] for c in _cells(blank + full)][:7] == list(range(1, 8))
-    # ... or more than two cells are blank: held-out table 4 of seven numbers and eight blanks,
-    # below table-3 rows of seven
+    # ... and where more than two are blank (held-out: table 4 of seven numbers and eight
+    # blanks, below table-3 rows of seven)
     t4 = "总计 |\n1 | 0 |  | 0 | 1 |  |  |  |  |  | 0 |  | 0 |  | 0 |\n五、"
     assert [c[1] for c in _cells(full + t4)][7:] == list(range(1, 16))
 
