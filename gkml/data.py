@@ -160,11 +160,11 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
 
 
 def _fit_row(rows: list[list[_Slot]], k: int, reach: int = 3) -> list[_Slot]:
-    """Row ``k`` without its cells printed as nothing when those are one or two separators gone
-    astray (a stray "|" line in a row of seven numbers): its numbers alone fill table 4's
-    row, or table 3's as wide as the widest table-3 row within ``reach`` and as a complete
-    one there. A row whose blanks fill columns its neighbours print keeps them, and so does
-    one where no complete row shows how wide the table is."""
+    """Row ``k`` without its cells printed as nothing when those are separators gone astray (a
+    stray "|" line in a row of seven numbers): its numbers alone fill table 4's row, or, with
+    one or two empty slots, a table-3 row as wide as the widest table-3 row within ``reach``
+    and as a complete one there. A row whose blanks fill columns its neighbours print keeps
+    them, and so does one where no complete row shows how wide the table is."""
     row = rows[k]
     printed = [s for s in row if s.printed]
     extra = len(row) - len(printed)
