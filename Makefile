@@ -28,7 +28,7 @@ demo: install
 	@echo "Results: $(OUT)/samples.jsonl (one JSON line per report), $(OUT)/samples.csv (one row per report), $(OUT)/audit.html"
 
 test: install-dev
-	$(BIN)/ruff check gkml tests
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
 clean:

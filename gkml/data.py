@@ -142,6 +142,13 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
         if "\n" in piece and labelled:
             rows.append([])
             labelled = False
+            if piece == "\n":  # a row printed as its label and a line of bars: one cell per bar
+                line_end = text.find("\n", at + 1)
+                line_end = len(text) if line_end < 0 else line_end
+                if _PADDING.fullmatch(text, at + 1, line_end):
+                    bars = (i for i in range(at + 1, line_end) if text[i] == "|")
+                    rows[-1].extend(_Slot(*blank_slot(text, i), False) for i in bars)
+                    rows.append([])  # and the row ends with the line
         if piece == "\n":
             if at in blank_lines:
                 rows[-1].append(_Slot(at, at + 1, False))
@@ -162,15 +169,16 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
 def _fit_row(rows: list[list[_Slot]], k: int, reach: int = 3) -> list[_Slot]:
     """Row ``k`` without its cells printed as nothing when those are separators gone astray (a
     stray "|" line in a row of seven numbers): its numbers alone fill table 4's row, or, with
-    one or two empty slots, a table-3 row as wide as the widest table-3 row within ``reach``
-    and as a complete one there. A row whose blanks fill columns its neighbours print keeps
-    them, and so does one where no complete row shows how wide the table is."""
+    one to three empty slots (a stray and seed 004's two closing bars), a table-3 row as wide
+    as the widest table-3 row within ``reach`` and as a complete one there. A row whose blanks
+    fill columns its neighbours print keeps them, and so does one where no complete row shows
+    how wide the table is."""
     row = rows[k]
     printed = [s for s in row if s.printed]
     extra = len(row) - len(printed)
     if len(printed) == T4_WIDTH and extra:
         return printed
-    if not (len(printed) in T3_WIDTHS and 0 < extra <= 2):
+    if not (len(printed) in T3_WIDTHS and 0 < extra <= 3):
         return row
     near = [r for r in rows[max(0, k - reach) : k + reach + 1] if r is not row and _n_printed(r) in T3_WIDTHS]
     complete = {len(r) for r in near if _n_printed(r) == len(r)}
@@ -193,7 +201,8 @@ def cell_ordinals(text: str) -> list[int]:
     is cut into pieces at whitespace and ``|``; a piece made only of digits (or their OCR
     misreadings) or a blank mark ("/", "—", "无": :func:`gkml.numbers.is_blank`) is a cell,
     and so is a cell printed as nothing: whitespace between two ``|`` or before a line's
-    first ``|``, or an empty line among lines of one cell each. Such a cell carries its
+    first ``|``, an empty line among lines of one cell each, or a bar of the line of bars
+    right under a row label (a row printed as its label alone). Such a cell carries its
     ordinal on the one token it is read on (:func:`blank_slot`, where its gold tag sits), so
     the cells after it keep their column. Cells are counted from the last piece of text: a
     row label, a heading or a page footer restarts the count, and so does the line break

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from gkml.checks import run_checks
+from gkml.data import ROW_END, cell_ordinals
 from gkml.labels import ENTITY_TYPES, FACT_TYPES
 from gkml.numbers import find_quantities, parse_cell, parse_quantity
 from gkml.schema import CELLS, template_keys
@@ -237,6 +238,30 @@ def test_pipe_lines_look_like_seed_004():
     assert re.search(r"^\|\n信息内容 \|\n本年", table, re.M)
     assert re.search(r"^\d+ \|$", table, re.M)  # a value on its own line, then its pipe
     assert re.search(r"^\|{2,}$", table, re.M)  # the empty cells of a merged row
+
+
+def test_a_row_printed_as_its_label_alone_has_its_blanks_on_the_bars_below():
+    """pipe_lines with blank_shift: an empty row is its label and a line of bars; its blank
+    cells are read on those bars in column order, where cell_ordinals counts them."""
+    config = load_config(overrides={
+        "blanks": {"zero": 0.0, "empty": 1.0, "dash": 0.0, "slash": 0.0, "wu": 0.0},
+        "noise": {"layouts": {"pipe_lines": {"blank_shift": 1.0}}},
+    })  # fmt: skip
+    rows = 0
+    for i in range(6):
+        r = make_report(i, 3, config, "pipe_lines")
+        text, ordinals = r["text"], cell_ordinals(r["text"])
+        blanks = [s for s in r["spans"] if s["start"] == s["end"]]
+        for m in re.finditer(r"^[^|\n]+ \|\n(\|{2,})$", text, re.M):
+            cells = [s for s in blanks if m.start(1) <= s["start"] < m.end(1)]
+            if not cells:
+                continue  # a header row's padding
+            rows += 1
+            keys = [s["label"] for s in cells]
+            assert [s["start"] - m.start(1) for s in cells] == list(range(len(cells)))
+            assert keys == [k for k in CELLS if k in keys] and all(r["cells"][k] is None for k in keys)
+            assert [ordinals[s["start"]] % ROW_END for s in cells] == list(range(1, len(cells) + 1))
+    assert rows >= 3
 
 
 def test_markdown_ocr_looks_like_seed_003():

@@ -119,11 +119,15 @@ def test_cell_ordinals_count_cells_printed_as_nothing():
 
     # "|  |" is an empty cell (its spaces carry its place), "||" padding is not
     assert shown("规章 |  | 3 |||\n5") == "....11..2.....1"
-    # P10: a bare "|" line is an empty cell; a line of bars only is padding
+    # P10: a bare "|" line is an empty cell; a line of bars only after cells is padding
     assert shown("规章 |\n7 |\n|\n0 |\n|||\n|") == ".....1...2.3........"
+    # ... but right under a row label it is that row printed as nothing, a cell per bar: a
+    # report that prints an empty row as its label alone ("1.属于国家秘密 |\n||||||||"; under
+    # a header's label it is no cell, which the model learns from the label)
+    assert shown("其他 |\n|||\n5 |") == ".....123.1.."
     # seed 004: the bare "|" after a padding line opens a row, and a header row's padding does
     # not count into the unlabelled row below it
-    assert shown("总计 |\n||||\n|\n0 |\n|\n0 |") == "............1...2.3.."
+    assert shown("总计 |\n||||\n|\n0 |\n|\n0 |") == ".....1234...1...2.3.."
     # OCR markdown: "| |" is as often an empty label column, so it is no cell
     assert shown("| | (一)予以公开 | | 0 | 0 |") == "................1...2.."
     # HTML rows: the whitespace before a line's first bar is an empty first cell
@@ -172,6 +176,9 @@ def test_a_stray_separator_in_a_table_row_is_no_cell():
     seed = (SAMPLES / "004_93c87546c824c53b.txt").read_text(encoding="utf-8")
     rows = seed[seed.index("(一)予以公开") : seed.index("(三)不予公开")]
     assert "0 |\n|\n|\n(二)" in rows and _cells(rows) == [("0", i, i == 7) for i in range(1, 8)] * 2
+    # ... also after a stray "|" line among the numbers: three empty slots
+    strayed = rows.replace("公开 |\n0 |\n", "公开 |\n0 |\n|\n", 1)
+    assert _cells(strayed) == _cells(rows)
     # a table-4 row of fifteen numbers and one stray bar
     t4 = "".join(f"{n} |\n" for n in range(1, 8)) + "|\n" + "".join(f"{n} |\n" for n in range(8, 16))
     assert [c[1] for c in _cells("总计 |\n" + t4)] == list(range(1, 16))
@@ -182,7 +189,7 @@ def test_a_stray_separator_in_a_table_row_is_no_cell():
     # ... in a table-3 row as wide as the complete rows near it ...
     blank = "1.本机关 |\n" + "0 |\n" * 3 + "|\n" + "0 |\n" * 3 + "||\n"
     assert [c[1] for c in _cells(blank + full)][:7] == list(range(1, 8))
-    # ... and where more than two are blank (held-out: table 4 of seven numbers and eight
+    # ... and where more than three are blank (held-out: table 4 of seven numbers and eight
     # blanks, below table-3 rows of seven)
     t4 = "总计 |\n1 | 0 |  | 0 | 1 |  |  |  |  |  | 0 |  | 0 |  | 0 |\n五、"
     assert [c[1] for c in _cells(full + t4)][7:] == list(range(1, 16))
@@ -519,6 +526,12 @@ def test_shipped_configs_load():
     assert (small.windowing.max_length, small.windowing.stride) == (512, 128)
     tiny = load_config(TINY)
     assert (tiny.model.layers, tiny.model.hidden) == (1, 32)
+    # the synth mixes they name load (paths are relative to the repository root)
+    from gkml import synth
+
+    mixes = [s.generate.config for c in (small, tiny) for s in c.data.train if s.generate and s.generate.config]
+    assert mixes == ["configs/synth-empty-rows.yaml"]
+    assert synth.load_config(ROOT / mixes[0])["layouts"]["pipe_lines"] == 1.0
 
 
 # ---------------------------------------------------------------------------

@@ -251,6 +251,18 @@ def _pipes(content: Content, rng: random.Random, plan: Plan) -> Doc:
 # --------------------------------------------------------------------------- pipe_lines (seed 004)
 
 
+def _padding(bars: int, blanks: list[TCell]) -> list[Piece]:
+    """A line of ``bars`` bars. After a row printed as its label alone, the row's blank cells
+    are read on them, one per bar in column order (:func:`gkml.data.cell_ordinals` counts them):
+    the label says the row is there, so its cells are blanks, not cells left unread."""
+    pieces = []
+    for i in range(bars):
+        if i < len(blanks):
+            pieces.append(_cell(blanks[i]))
+        pieces.append(Piece("|", role="sep"))
+    return pieces
+
+
 def _pipe_lines(content: Content, rng: random.Random, plan: Plan) -> Doc:
     variant = rng.choices(("004", "p10", "p16"), weights=(6, 2, 2))[0]
     extra = rng.choice((0, 0, 1))
@@ -259,10 +271,9 @@ def _pipe_lines(content: Content, rng: random.Random, plan: Plan) -> Doc:
         width = t.width + extra
         for row in t.rows:
             cells = row
-            if plan.on("blank_shift") and any(c.role == "value" and not c.text for c in row):
-                kept = [c for c in row if not (c.role == "value" and not c.text)]
-                if plan.hit(rng, "blank_shift"):
-                    cells = kept
+            blanks = [c for c in row if c.role == "value" and not c.text]
+            if blanks and plan.hit(rng, "blank_shift"):
+                cells = [c for c in row if c.text or c.role != "value"]
             if variant == "004":
                 w.line([Piece("|", role="sep")])
             for cell in cells:
@@ -277,7 +288,7 @@ def _pipe_lines(content: Content, rng: random.Random, plan: Plan) -> Doc:
                     w.line([_cell(cell), Piece("|", role="sep")], sep)
             pad = width - len(cells)
             if pad > 0 and variant != "p16":
-                w.line([Piece("|" * pad, role="sep")])
+                w.line(_padding(pad, [] if any(c.role == "value" for c in cells) else blanks))
 
     return _report(content, rng, plan, Style(gap="\n"), table)
 
