@@ -117,10 +117,11 @@ def main(argv: list[str] | None = None) -> int:
 
     print("\nCells read wrong\n")
     print("| layout | noise | cells | " + " | ".join(engines) + " |\n|---|---|---:|" + "---:|" * len(engines))
-    for key in sorted(scores[engines[0]], key=lambda k: (ALL_LAYOUTS.index(k[0]), k[1])):
-        if scores[engines[0]][key][1]:
-            wrong = " | ".join(f"{scores[name][key][1] - scores[name][key][0]:,}" for name in engines)
-            print(f"| {key[0]} | {key[1]} | {scores[engines[0]][key][1]:,} | {wrong} |")
+    for layout, level in sorted(scores[engines[0]], key=lambda k: (ALL_LAYOUTS.index(k[0]), k[1])):
+        right = [scores[name][layout, level][0] for name in engines]
+        cells = scores[engines[0]][layout, level][1]
+        if cells:
+            print(f"| {layout} | {level} | {cells:,} | " + " | ".join(f"{cells - r:,}" for r in right) + " |")
     return 0
 
 

@@ -140,15 +140,9 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
     for m in _ITEM.finditer(text):
         piece, at = m.group(), m.start()
         if "\n" in piece and labelled:
+            rows.append(_bars_below(text, at) if piece == "\n" else [])  # a row of its own
             rows.append([])
             labelled = False
-            if piece == "\n":  # a row printed as its label and a line of bars: one cell per bar
-                line_end = text.find("\n", at + 1)
-                line_end = len(text) if line_end < 0 else line_end
-                if _PADDING.fullmatch(text, at + 1, line_end):
-                    bars = (i for i in range(at + 1, line_end) if text[i] == "|")
-                    rows[-1].extend(_Slot(*blank_slot(text, i), False) for i in bars)
-                    rows.append([])  # and the row ends with the line
         if piece == "\n":
             if at in blank_lines:
                 rows[-1].append(_Slot(at, at + 1, False))
@@ -164,6 +158,16 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
             rows.append([])
             labelled = True
     return [row for row in rows if row]
+
+
+def _bars_below(text: str, at: int) -> list[_Slot]:
+    """The empty cells of a row printed as its label alone: one per bar of a line of bars only
+    right after the label's line break at ``at`` (none when the next line is anything else)."""
+    end = text.find("\n", at + 1)
+    end = len(text) if end < 0 else end
+    if not _PADDING.fullmatch(text, at + 1, end):
+        return []
+    return [_Slot(*blank_slot(text, i), False) for i in range(at + 1, end) if text[i] == "|"]
 
 
 def _fit_row(rows: list[list[_Slot]], k: int, reach: int = 3) -> list[_Slot]:
