@@ -27,7 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gkml.assemble import assemble  # noqa: E402
+from gkml.assemble.report import assemble  # noqa: E402
 from gkml.evaluate import evaluate_files, values_equal  # noqa: E402
 from gkml.predict import expand_inputs, get_labeller, label_many, predict_paths, write_jsonl  # noqa: E402
 
@@ -85,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--batch-size", type=int, default=16)
     args = ap.parse_args(argv)
 
-    from gkml.synth import ALL_LAYOUTS, load_config, make_report
+    from gkml.training.synth import ALL_LAYOUTS, load_config, make_report
 
     config = load_config(None)
     corpus_seeds = [int(s) for s in args.seed.split(",")]

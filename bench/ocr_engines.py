@@ -2,14 +2,14 @@
 
 Not a test. Reference = the text layer of the typeset PDF (`<id>-text.pdf` written by
 scripts/render_pages.py); the engine reads the same page from the image-only variants
-(`-clean`, `-scan`, `-lowres`) rendered at 200 dpi, as gkml.ingest does. Reading order is
-ignored (bag of characters after NFKC), because layout is gkml.ocr's job, not the engine's:
+(`-clean`, `-scan`, `-lowres`) rendered at 200 dpi, as gkml.io.ingest does. Reading order is
+ignored (bag of characters after NFKC), because layout is gkml.io.ocr's job, not the engine's:
 
 - missed / extra: characters of the reference not read / read but not there, in % of the reference;
 - numbers: share of the reference's numbers (digit runs, decimals included) read exactly, as
-  separate tokens (the engine's own line boxes, before gkml.ocr splits them at table rules).
+  separate tokens (the engine's own line boxes, before gkml.io.ocr splits them at table rules).
 
-Engines (line-orientation classifier off, as gkml.ocr runs them: pages are deskewed and turned
+Engines (line-orientation classifier off, as gkml.io.ocr runs them: pages are deskewed and turned
 upright first): `rapidocr` (3.x, PP-OCRv6 in the wheel), `rapidocr_onnxruntime` (1.x, PP-OCRv4) and
 `tesseract` (chi_sim, OMP_THREAD_LIMIT=1), each when installed; run this file with another
 venv's python to measure an engine kept out of the project's venv. Prints one JSON line per engine.
@@ -56,7 +56,7 @@ def _engine(name: str):
     if name == "rapidocr":
         from rapidocr import RapidOCR
 
-        eng = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})  # as gkml.ocr runs it
+        eng = RapidOCR(params={"Global.log_level": "error", "Global.use_cls": False})  # as gkml.io.ocr runs it
         return lambda img: " ".join(eng(img).txts or ())
     if name == "rapidocr_onnxruntime":
         from rapidocr_onnxruntime import RapidOCR

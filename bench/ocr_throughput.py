@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from gkml import ocr  # noqa: E402
+from gkml.io import ocr  # noqa: E402
 from gkml.predict import ENGINES, predict_one  # noqa: E402
 
 
@@ -35,7 +35,7 @@ def _inputs(paths: list[str], limit: int) -> list[Path]:
     found = sorted((ROOT / "data" / "rendered" / "pdf").glob("*-scan.pdf"))
     if found:
         return found[:limit]
-    from gkml.synth.ocr_layout import degrade, images_to_pdf, pdf_to_images
+    from gkml.training.synth.ocr_layout import degrade, images_to_pdf, pdf_to_images
 
     tmp = Path(tempfile.mkdtemp(prefix="gkml-bench-"))
     pages = pdf_to_images((ROOT / "tests" / "fixtures" / "ocr" / "000_text.pdf").read_bytes())

@@ -30,7 +30,7 @@ from gkml.predict import Timings, get_labeller, predict_paths  # noqa: E402
 
 def write_corpus(n: int, seed: int, folder: Path) -> tuple[list[str], dict[str, dict]]:
     """N reports as input files; returns the paths and the gold cells by path."""
-    from gkml.synth import load_config, make_report
+    from gkml.training.synth import load_config, make_report
 
     config = load_config(None)
     config["raw"] = True

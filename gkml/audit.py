@@ -3,7 +3,7 @@
 Per report: the template (an outdated or missing one is a finding), the sections with no
 heading, every failed identity with its delta, the cells filled from an identity rather
 than read, and the cells read with a low score (where to look first). Across reports: the
-X-YEAR identities (:func:`gkml.checks.cross_year_checks`) for every organ that appears in
+X-YEAR identities (:func:`gkml.assemble.checks.cross_year_checks`) for every organ that appears in
 consecutive years. Printed as a text table and written as one self-contained HTML page.
 """
 
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gkml.checks import cross_year_checks
+from gkml.assemble.checks import cross_year_checks
 from gkml.schema import Check, Report
 
 

@@ -120,7 +120,7 @@ def _failed_gold_checks(gold: dict) -> set[tuple[str, str]] | None:
     """
     if gold.get("partial") or gold.get("template") not in ("2021", "2019") or not gold["cells"]:
         return None
-    from gkml.checks import run_checks  # late: the checker must not be needed to score cells
+    from gkml.assemble.checks import run_checks  # late: the checker must not be needed to score cells
 
     return {
         (_attr(c, "id"), _attr(c, "where"))
@@ -261,8 +261,8 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
         if ident_error is None:
             try:
                 gold_failed = _failed_gold_checks(g)
-            except ImportError as exc:  # gkml.checks not installed: score everything else
-                ident_error, gold_failed = f"gkml.checks unavailable: {exc}", None
+            except ImportError as exc:  # gkml.assemble.checks not installed: score everything else
+                ident_error, gold_failed = f"gkml.assemble.checks unavailable: {exc}", None
             if gold_failed is not None:
                 pred_failed = _failed_pred_checks(rec)
                 tp = len(gold_failed & pred_failed)

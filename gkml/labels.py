@@ -36,7 +36,7 @@ def group(entity: str) -> str:
 @dataclass(frozen=True)
 class Span:
     """A labelled character span of a document's normalised text: what a labeller (the
-    model or the rule baseline) produces and what :mod:`gkml.assemble` consumes.
+    model or the rule baseline) produces and what :mod:`gkml.assemble.report` consumes.
 
     ``start == end`` is allowed for a table cell printed as nothing (an empty cell whose
     position is known); such spans cannot be BIO-tagged and are skipped in training.

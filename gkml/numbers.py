@@ -7,7 +7,7 @@ rule baseline, the assembler and the checks agree on what "0", "—", "3,830", "
 * a printed number is never altered: a cell that is not plainly a number raises instead of
   being guessed at (the caller keeps the raw text and reports it);
 * a blank ("—", "/", "无", empty) is not zero: it parses to ``None`` and only counts as 0 in
-  the arithmetic of :mod:`gkml.checks`.
+  the arithmetic of :mod:`gkml.assemble.checks`.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ read, and each line written whole so an interrupted run never leaves half a reco
 ``--resume`` cuts off a trailing partial line before it appends).
 
 Engines are labeller factories (:data:`ENGINES`): ``rules`` (the rule baseline) and
-``model`` (a trained model directory, :mod:`gkml.predictor`). Both produce spans that
-:func:`gkml.assemble.assemble` turns into the Report, so the two differ only in labelling.
+``model`` (a trained model directory, :mod:`gkml.model.predictor`). Both produce spans that
+:func:`gkml.assemble.report.assemble` turns into the Report, so the two differ only in labelling.
 Documents are read in chunks: a chunk's texts are labelled in one batched call (the model
 runs the windows of all of them sorted by length), then assembled one by one.
 """
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from gkml.assemble import assemble
-from gkml.ingest import MAX_BYTES, Document, IngestError, ingest
+from gkml.assemble.report import assemble
+from gkml.io.ingest import MAX_BYTES, Document, IngestError, ingest
 from gkml.labels import Span
 from gkml.schema import CELL_KEYS, OcrSummary, Report
 
@@ -36,17 +36,17 @@ DOCS_PER_CHUNK = 16  # documents labelled per batched call: enough windows to so
 
 
 def rules_labeller(**_: Any) -> Labeller:
-    from gkml.baseline import label
+    from gkml.rules.baseline import label
 
     return label
 
 
 def model_labeller(model_dir: str | Path | None = None, **opts: Any) -> Labeller:
     """The model engine as a labeller: ``labeller(text) -> list[Span]``, with the batched
-    ``labeller.label_many(texts) -> list[list[Span]]`` (a :class:`gkml.predictor.Predictor`).
+    ``labeller.label_many(texts) -> list[list[Span]]`` (a :class:`gkml.model.predictor.Predictor`).
     ``opts``: ``batch_size``, ``quantize``, ``threads``. Loaded once per process and options.
     Raises ValueError (with what to do) when ``model_dir`` holds no trained model."""
-    from gkml.predictor import load_predictor
+    from gkml.model.predictor import load_predictor
 
     return load_predictor(resolve_model_dir(model_dir), **opts)
 
@@ -63,7 +63,7 @@ class HybridLabeller:
     plus the rule facts that overlap none of them (so no count is listed twice)."""
 
     def __init__(self, model: Labeller):
-        from gkml.baseline import label
+        from gkml.rules.baseline import label
 
         self.model, self.rules = model, label
         self.version = f"{getattr(model, 'version', 'model')}+rules"

@@ -23,7 +23,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from gkml.ingest import MAX_BYTES
+from gkml.io.ingest import MAX_BYTES
 
 DOCS_PER_BATCH = 16  # documents per actor call: the model sorts their windows by length
 

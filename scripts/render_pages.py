@@ -10,7 +10,7 @@ CJK font (as a report's own office software would) and then:
     <id>-lowres.pdf   the same at 100 dpi with blur and noise (a poor scanner, a fax)
     gold/<id>-<variant>.gold.json   the seed's gold cells and template
 
-and the same for a few synthetic reports of gkml.synth (layout html, --synth N). Then:
+and the same for a few synthetic reports of gkml.training.synth (layout html, --synth N). Then:
 
     gkml predict data/rendered/pdf -o outputs/rendered.jsonl
     gkml eval --pred outputs/rendered.jsonl --gold data/rendered/gold
@@ -30,9 +30,9 @@ import random
 import re
 from pathlib import Path
 
-from gkml.baseline import label
+from gkml.rules.baseline import label
 from gkml.schema import CELLS
-from gkml.synth.ocr_layout import degrade, html_to_pdf, images_to_pdf, pdf_to_images
+from gkml.training.synth.ocr_layout import degrade, html_to_pdf, images_to_pdf, pdf_to_images
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("clean", "scan", "lowres")
@@ -202,7 +202,7 @@ def dump_ocr_text(out: Path) -> None:
     """Ingest every rendered PDF once (OCR for the image-only ones) and keep its text as
     text/<id>-<variant>.txt: gkml predict reads those exactly as it reads the PDFs (the text is
     already normalised), so labelling engines can be compared without running OCR again."""
-    from gkml.ingest import ingest
+    from gkml.io.ingest import ingest
 
     (out / "text").mkdir(parents=True, exist_ok=True)
     for pdf in sorted((out / "pdf").glob("*.pdf")):
@@ -215,7 +215,7 @@ def dump_ocr_text(out: Path) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=str(ROOT / "data" / "rendered"))
-    ap.add_argument("--synth", type=int, default=3, help="synthetic reports to add (gkml.synth, layout html)")
+    ap.add_argument("--synth", type=int, default=3, help="synthetic reports to add (gkml.training.synth, layout html)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--fixtures", action="store_true", help="(re)write tests/fixtures/ocr/ and stop")
     ap.add_argument("--ocr-text", action="store_true", help="OCR the rendered set once into OUT/text/*.txt and stop")
@@ -233,8 +233,8 @@ def main() -> None:
         n = write_variants(out, path.stem, seed_html(path.read_text(encoding="utf-8"), gold), gold, rng)
         print(f"{path.stem}: {n} pages")
     if args.synth:
-        from gkml.synth.config import load_config
-        from gkml.synth.corpus import make_report
+        from gkml.training.synth.config import load_config
+        from gkml.training.synth.corpus import make_report
 
         config = {**load_config(), "raw": True}
         for i in range(args.synth):

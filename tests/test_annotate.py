@@ -30,14 +30,14 @@ from gkml.annotate import (
     task_score,
     tasks_from_paths,
 )
-from gkml.assemble import assemble
-from gkml.baseline import label
-from gkml.checks import run_checks
+from gkml.assemble.checks import run_checks
+from gkml.assemble.report import assemble
 from gkml.cli import main
 from gkml.evaluate import fact_matches, load_gold, values_equal
-from gkml.ingest import ingest
+from gkml.io.ingest import ingest
 from gkml.labels import ENTITY_TYPES, Span
 from gkml.numbers import parse_cell, parse_quantity
+from gkml.rules.baseline import label
 from gkml.schema import CELLS
 
 ANNOTATIONS = ROOT / "annotations"
@@ -292,7 +292,7 @@ def test_read_export_rejects_what_is_not_an_export(tmp_path):
 def test_convert_writes_records_dataset_and_bio_tags(tmp_path):
     from datasets import load_from_disk
 
-    from gkml.data import char_tags
+    from gkml.training.data import char_tags
 
     src = tmp_path / "exports"
     src.mkdir()
@@ -457,10 +457,10 @@ def test_annotated_headings_metadata_and_counts(docs, doc_id):
 
 
 def test_annotations_agree_with_the_training_loader():
-    """gkml.data reads annotations/ itself (kind: labelstudio); it must see the same spans."""
-    data = pytest.importorskip("gkml.data")
+    """gkml.training.data reads annotations/ itself (kind: labelstudio); it must see the same spans."""
+    data = pytest.importorskip("gkml.training.data")
     if not hasattr(data, "labelstudio_records"):
-        pytest.skip("gkml.data has no labelstudio_records")
+        pytest.skip("gkml.training.data has no labelstudio_records")
     theirs = {r["id"]: r["spans"] for r in data.labelstudio_records(ANNOTATIONS)}
     ours = {r["id"]: r["spans"] for r in load_annotations(ANNOTATIONS)}
     assert theirs.keys() == ours.keys() and len(ours) == 15

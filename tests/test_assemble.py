@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from gkml.assemble import ALT_MIN, assemble, detect_template, infer_cells
-from gkml.baseline import label
+from gkml.assemble.report import ALT_MIN, assemble, detect_template, infer_cells
 from gkml.labels import Span
+from gkml.rules.baseline import label
 from gkml.schema import CellValue, Section
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"

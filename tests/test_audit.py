@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from gkml.assemble.checks import cross_year_checks
 from gkml.audit import audit_reports, organ_key, year_pairs
-from gkml.checks import cross_year_checks
 from gkml.cli import main
 from gkml.predict import predict_paths, write_jsonl
 from gkml.schema import CellValue

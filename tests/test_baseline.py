@@ -11,10 +11,10 @@ import re
 import pytest
 from conftest import FIXTURES, SAMPLES
 
-from gkml.baseline import is_value, label, match_row, t3_printed_rows, tokenise
-from gkml.ingest import normalise
+from gkml.io.ingest import normalise
 from gkml.labels import ENTITY_TYPES
 from gkml.numbers import parse_cell
+from gkml.rules.baseline import is_value, label, match_row, t3_printed_rows, tokenise
 from gkml.schema import CELLS, cols_of, row_label, rows_of, template_keys
 
 SEED = {p.name[:3]: p for p in SAMPLES.glob("*.txt")}
@@ -335,7 +335,7 @@ def test_synthetic_tables_in_every_layout(layout, template, subtotals):
 
 
 def test_every_catalogue_row_has_a_pattern_that_recognises_its_label():
-    from gkml.baseline import Cell
+    from gkml.rules.baseline import Cell
 
     for key in CELLS:
         prefix, r, _ = key.split(".")

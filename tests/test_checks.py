@@ -1,4 +1,4 @@
-"""The identities (gkml.checks) on hand-made tables and on seed 000's real table and text."""
+"""The identities (gkml.assemble.checks) on hand-made tables and on seed 000's real table and text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from gkml.checks import (
+from gkml.assemble.checks import (
     T3_ORG_COLS,
     narrative_statements,
     run_checks,

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from gkml import checks
+from gkml.assemble import checks
 from gkml.evaluate import evaluate, evaluate_files, fact_matches, format_report, load_gold, match_facts
-from gkml.ingest import ingest
+from gkml.io.ingest import ingest
 from gkml.schema import CELLS, FACT_KINDS, FACT_UNITS, template_keys
 
 ROOT = Path(__file__).resolve().parents[1]

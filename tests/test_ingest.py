@@ -1,4 +1,4 @@
-"""Tests of gkml.ingest on real report texts and small real fixture files."""
+"""Tests of gkml.io.ingest on real report texts and small real fixture files."""
 
 import random
 import re
@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from gkml import ingest as ingest_mod
-from gkml.ingest import MAX_BLANK_LINES, MAX_BYTES, Document, IngestError, ingest, normalise
+from gkml.io import ingest as ingest_mod
+from gkml.io.ingest import MAX_BLANK_LINES, MAX_BYTES, Document, IngestError, ingest, normalise
 
 ROOT = Path(__file__).parent.parent
 FIXTURES = ROOT / "tests" / "fixtures" / "ingest"

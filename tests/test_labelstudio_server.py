@@ -27,9 +27,9 @@ from conftest import FIXTURES, ROOT, SAMPLES
 
 from gkml import __version__
 from gkml.annotate import connect, find_project, label_config, regions
-from gkml.baseline import label
+from gkml.annotate.backend import make_server
 from gkml.cli import main
-from gkml.lsbackend import make_server
+from gkml.rules.baseline import label
 
 pytestmark = pytest.mark.slow
 

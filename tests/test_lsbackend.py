@@ -14,8 +14,8 @@ from conftest import FIXTURES, ROOT
 
 from gkml import __version__
 from gkml.annotate import label_config, regions
-from gkml.baseline import label
-from gkml.lsbackend import make_server, target_of
+from gkml.annotate.backend import make_server, target_of
+from gkml.rules.baseline import label
 
 RECORDED = FIXTURES / "labelstudio"
 
@@ -137,8 +137,8 @@ def test_serve_a_trained_model(tmp_path):
     """`gkml ls serve --model DIR`: a tiny model trained here on the annotated seeds answers
     /predict with its own version and scores (what it finds may be little: one epoch)."""
     pytest.importorskip("torch")
-    from gkml.config import load_config
-    from gkml.train import train
+    from gkml.training.config import load_config
+    from gkml.training.train import train
 
     out = tmp_path / "tiny"
     cfg = load_config(
@@ -161,7 +161,7 @@ def test_serve_a_trained_model(tmp_path):
     try:
         assert call(server, "/health")[1] == {
             "status": "UP",
-            "model_class": "gkml.model",
+            "model_class": "gkml.model.network",
             "model_version": "tiny",
         }
         body = recorded("predict")

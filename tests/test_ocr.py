@@ -10,11 +10,11 @@ import cv2
 import numpy as np
 import pytest
 
-from gkml.ingest import IngestError, ingest, junk_text_layer
+from gkml.io.ingest import IngestError, ingest, junk_text_layer
+from gkml.io.ocr import Char, OcrError, Page, Table, estimate_skew, find_tables, ocr_images, page_text
 from gkml.labels import Span
-from gkml.ocr import Char, OcrError, Page, Table, estimate_skew, find_tables, ocr_images, page_text
 from gkml.predict import predict_one, rules_labeller
-from gkml.synth.ocr_layout import (
+from gkml.training.synth.ocr_layout import (
     align_spans,
     char_alignment,
     degrade,
@@ -287,8 +287,8 @@ def test_ocr_example_moves_gold_spans_onto_real_ocr_text():
 @needs_soffice
 @pytest.mark.slow
 def test_synthetic_html_record_reread_through_ocr():
-    from gkml.synth.config import load_config
-    from gkml.synth.corpus import make_report
+    from gkml.training.synth.config import load_config
+    from gkml.training.synth.corpus import make_report
 
     record = make_report(0, 11, {**load_config(), "raw": True}, layout="html")
     out = ocr_record(record, random.Random(0), "scan")

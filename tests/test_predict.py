@@ -160,7 +160,7 @@ def test_resume_appends_the_rest_and_drops_a_partial_line(tmp_path):
     ],
 )
 def test_one_number_changed_breaks_exactly_its_identities(tmp_path, engine, key, printed, broken, warned):
-    from gkml.baseline import label
+    from gkml.rules.baseline import label
 
     text = SEED000.read_text(encoding="utf-8")
     span = next(s for s in label(text) if s.label == key)

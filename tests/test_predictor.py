@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gkml.labels import ID2LABEL, LABEL2ID, Span
-from gkml.predictor import TagTable, decode, first_tokens, softmax
+from gkml.model.predictor import TagTable, decode, first_tokens, softmax
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -136,9 +136,9 @@ def random_model(tmp_path_factory):
     predictions are arbitrary spans — what robustness needs, instantly."""
     torch = pytest.importorskip("torch")
     pytest.importorskip("transformers")
-    from gkml.config import load_config
-    from gkml.model import build_model
-    from gkml.tokenizer import build_tokenizer
+    from gkml.model.network import build_model
+    from gkml.model.tokenizer import build_tokenizer
+    from gkml.training.config import load_config
 
     cfg = load_config(ROOT / "configs" / "tiny.yaml")
     texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLES.glob("*.txt"))]
@@ -152,7 +152,7 @@ def random_model(tmp_path_factory):
 
 
 def test_batched_windows_equal_one_text_at_a_time(random_model):
-    from gkml.predictor import Predictor
+    from gkml.model.predictor import Predictor
 
     texts = [p.read_text(encoding="utf-8")[:700] for p in sorted(SAMPLES.glob("*.txt"))] + ["", "  \n"]
     p = Predictor(random_model, batch_size=5)
@@ -178,8 +178,8 @@ def test_a_model_reading_the_older_ordinal_channel_is_refused(random_model, tmp_
     import torch
     from transformers import AutoModelForTokenClassification
 
-    from gkml.data import ROW_END
-    from gkml.predictor import Predictor
+    from gkml.model.features import ROW_END
+    from gkml.model.predictor import Predictor
 
     model = AutoModelForTokenClassification.from_pretrained(random_model)
     embeddings = model.base_model.embeddings
@@ -194,8 +194,8 @@ def test_a_model_reading_the_older_ordinal_channel_is_refused(random_model, tmp_
 
 
 def test_overlapping_windows_are_averaged(random_model):
-    from gkml.data import ROW_END, cell_ordinals, windows
-    from gkml.predictor import Predictor
+    from gkml.model.features import ROW_END, cell_ordinals, windows
+    from gkml.model.predictor import Predictor
 
     p = Predictor(random_model)
     text = SAMPLES.joinpath("000_7cbeb50e901d1ece.txt").read_text(encoding="utf-8")[:400]
@@ -215,7 +215,7 @@ def test_overlapping_windows_are_averaged(random_model):
 
 
 def test_quantized_model_labels_too(random_model):
-    from gkml.predictor import Predictor
+    from gkml.model.predictor import Predictor
 
     q = Predictor(random_model, quantize=True)
     assert q.quantized and q.version.endswith("+int8")
@@ -239,7 +239,7 @@ def test_model_engine_never_costs_more_than_a_record(random_model, tmp_path):
 
 
 def test_snap_to_whole_numbers_and_counts():
-    from gkml.predictor import snap
+    from gkml.model.predictor import snap
 
     text = "行政许可\n205\n收费530.67万元\n主动公开信息800余条,培训两次\n增减\n- 3 -\n-1"
     five = text.index("205") + 2

@@ -28,9 +28,9 @@ def ray_local():
 def random_model(tmp_path_factory):
     """A model with random weights (the tiny config, untrained): arbitrary spans, instantly."""
     torch = pytest.importorskip("torch")
-    from gkml.config import load_config
-    from gkml.model import build_model
-    from gkml.tokenizer import build_tokenizer
+    from gkml.model.network import build_model
+    from gkml.model.tokenizer import build_tokenizer
+    from gkml.training.config import load_config
 
     cfg = load_config(ROOT / "configs" / "tiny.yaml")
     tokenizer = build_tokenizer([p.read_text(encoding="utf-8") for p in SAMPLES.glob("*.txt")], common="none")

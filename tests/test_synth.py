@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from gkml.checks import run_checks
-from gkml.data import ROW_END, cell_ordinals
+from gkml.assemble.checks import run_checks
 from gkml.labels import ENTITY_TYPES, FACT_TYPES
+from gkml.model.features import ROW_END, cell_ordinals
 from gkml.numbers import find_quantities, parse_cell, parse_quantity
 from gkml.schema import CELLS, template_keys
-from gkml.synth import ALL_LAYOUTS, LAYOUTS, load_config, make_report
-from gkml.synth.corpus import generate, to_text
-from gkml.synth.noise import CONFUSIONS, DIGIT_CONFUSIONS
+from gkml.training.synth import ALL_LAYOUTS, LAYOUTS, load_config, make_report
+from gkml.training.synth.corpus import generate, to_text
+from gkml.training.synth.noise import CONFUSIONS, DIGIT_CONFUSIONS
 
 CONFIG = load_config()
 PER_LAYOUT = 12
@@ -55,7 +55,7 @@ def structural(layout: str, n: int = 6) -> tuple[dict, ...]:
 
 
 def _all_kinds() -> tuple[str, ...]:
-    from gkml.synth.config import NOISE_KINDS
+    from gkml.training.synth.config import NOISE_KINDS
 
     return NOISE_KINDS
 
@@ -353,7 +353,7 @@ def test_config_errors_name_the_key(overrides, message):
 
 
 def test_config_file_matches_the_defaults():
-    from gkml.synth.config import DEFAULTS
+    from gkml.training.synth.config import DEFAULTS
 
     assert load_config(Path(__file__).resolve().parents[1] / "configs" / "synth.yaml") == DEFAULTS
 
@@ -365,7 +365,7 @@ def test_cli_writes_a_dataset_and_prints_stats(tmp_path, capsys):
     from datasets import load_from_disk
 
     from gkml.cli import main
-    from gkml.synth.corpus import from_row
+    from gkml.training.synth.corpus import from_row
 
     out = tmp_path / "synth"
     assert main(["synth", "--n", "12", "--seed", "1", "-o", str(out), "-q", "--workers", "1"]) == 0

@@ -11,20 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from gkml.config import Source, dump_config, from_dict, load_config, parse_overrides
-from gkml.data import (
-    IGNORE,
-    ROW_END,
-    cell_ordinals,
-    char_tags,
-    encode_batch,
-    labelstudio_records,
-    token_labels,
-    token_owners,
-    windows,
-)
 from gkml.labels import ID2LABEL, LABEL2ID, TAGS, Span
+from gkml.model.features import ROW_END, cell_ordinals, token_owners, windows
 from gkml.schema import SECTION_TITLES
+from gkml.training.config import Source, dump_config, from_dict, load_config, parse_overrides
+from gkml.training.data import IGNORE, char_tags, encode_batch, labelstudio_records, token_labels
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -286,7 +277,7 @@ def test_token_labels_skip_specials_and_repeated_characters():
 
 @pytest.fixture(scope="module")
 def tokenizer(ml):
-    from gkml.tokenizer import build_tokenizer
+    from gkml.model.tokenizer import build_tokenizer
 
     return build_tokenizer(["南丰镇2022年政府信息公开工作年度报告"], common="none")
 
@@ -323,7 +314,7 @@ def test_tokenizer_reads_a_run_of_spaces_as_one_token_and_every_line_break(token
 def test_tokenizer_save_reload_round_trip(tokenizer, tmp_path):
     from transformers import AutoTokenizer
 
-    from gkml.tokenizer import gb2312_chars
+    from gkml.model.tokenizer import gb2312_chars
 
     tokenizer.save_pretrained(tmp_path)
     again = AutoTokenizer.from_pretrained(tmp_path)
@@ -341,7 +332,7 @@ def test_tokenizer_save_reload_round_trip(tokenizer, tmp_path):
 
 
 def test_entity_across_a_window_boundary_is_labelled_alike_in_both_windows(tokenizer):
-    from gkml.train import doc_sequences, entity_scores
+    from gkml.training.train import doc_sequences, entity_scores
 
     rng = random.Random(0)
     text = "".join(rng.choice("南丰镇政府信息公开年度报告X ") for _ in range(200))
@@ -389,7 +380,7 @@ def test_compute_metrics_merges_windows_and_refuses_shuffled_ones(tokenizer):
     from datasets import Dataset
     from transformers import EvalPrediction
 
-    from gkml.train import metrics_for
+    from gkml.training.train import metrics_for
 
     records = [seed_record(p, 600) for p in sorted(SAMPLES.glob("*.txt"))[:3]]
     rows = encode_batch(
@@ -421,7 +412,7 @@ def test_entity_scores_are_seqeval_strict(ml):
     from seqeval.metrics import f1_score, precision_score, recall_score
     from seqeval.scheme import IOB2
 
-    from gkml.train import entity_scores
+    from gkml.training.train import entity_scores
 
     rng = random.Random(3)
     types = ["YEAR", "SEC2", "t3.new.total", "t4.review.total", "FACT.money"]
@@ -527,7 +518,7 @@ def test_shipped_configs_load():
     tiny = load_config(TINY)
     assert (tiny.model.layers, tiny.model.hidden) == (1, 32)
     # the synth mixes they name load (paths are relative to the repository root)
-    from gkml import synth
+    from gkml.training import synth
 
     mixes = [s.generate.config for c in (small, tiny) for s in c.data.train if s.generate and s.generate.config]
     assert mixes == ["configs/synth-empty-rows.yaml"]
@@ -607,7 +598,7 @@ def test_train_tiny_model_then_predict(ml, corpus, tmp_path, capsys):
     from datasets import Dataset
 
     from gkml.cli import main
-    from gkml.model import load_model
+    from gkml.model.network import load_model
 
     # the datasets copy, as `gkml synth` saves it (extra columns are ignored)
     records = [
@@ -665,8 +656,8 @@ def test_train_tiny_model_then_predict(ml, corpus, tmp_path, capsys):
 
 
 def test_resume_continues_from_the_last_checkpoint(ml, corpus, tmp_path, monkeypatch):
-    import gkml.train as train_mod
-    from gkml.train import checkpoints, train
+    import gkml.training.train as train_mod
+    from gkml.training.train import checkpoints, train
 
     out = tmp_path / "model"
     cfg = load_config(TINY, tiny_overrides(corpus, out, epochs=1, early_stopping_patience=1))
@@ -687,8 +678,8 @@ def test_resume_continues_from_the_last_checkpoint(ml, corpus, tmp_path, monkeyp
 def test_init_from_a_local_checkpoint_with_a_subword_tokenizer(ml, corpus, tmp_path):
     from transformers import BertConfig, BertForTokenClassification, BertTokenizer
 
-    from gkml.model import load_model
-    from gkml.train import train
+    from gkml.model.network import load_model
+    from gkml.training.train import train
 
     # a stand-in for a downloaded bert-base-chinese: WordPiece groups digits ("2022" → 20 ##22),
     # and its head has 3 labels, not ours
@@ -730,8 +721,8 @@ def test_init_from_a_local_checkpoint_with_a_subword_tokenizer(ml, corpus, tmp_p
 
 
 def test_generated_synthetic_source_is_made_once_and_cached(ml, tmp_path, monkeypatch):
-    synth = pytest.importorskip("gkml.synth")
-    from gkml.data import generated_corpus_dir, prepare
+    synth = pytest.importorskip("gkml.training.synth")
+    from gkml.training.data import generated_corpus_dir, prepare
 
     overrides = {"output_dir": str(tmp_path / "m"), "data": {"cache_dir": str(tmp_path / "cache")}}
     overrides["data"]["train"] = [{"kind": "synth", "generate": {"n": 6, "seed": 3}}]
@@ -752,8 +743,8 @@ def test_generated_synthetic_source_is_made_once_and_cached(ml, tmp_path, monkey
 def test_cached_windows_are_remade_when_the_encoding_code_changes(ml, tmp_path, monkeypatch):
     """datasets keys a map by its function's name only; gkml adds its encoding code's digest,
     so windows cached by older tagging or ordinal rules are never trained on."""
-    pytest.importorskip("gkml.synth")
-    import gkml.data as data
+    pytest.importorskip("gkml.training.synth")
+    import gkml.training.data as data
 
     overrides = {"output_dir": str(tmp_path / "m"), "data": {"cache_dir": str(tmp_path / "cache")}}
     overrides["data"]["train"] = [{"kind": "synth", "generate": {"n": 6, "seed": 3}}]
@@ -762,7 +753,7 @@ def test_cached_windows_are_remade_when_the_encoding_code_changes(ml, tmp_path, 
     assert any(any(types) for types in first)
     monkeypatch.setattr(data, "cell_ordinals", lambda text: [0] * len(text))  # a changed rule ...
     digest = data.code_digest  # ... in changed code (the generator's is the same: same corpus)
-    monkeypatch.setattr(data, "code_digest", lambda *p: "changed" if "data.py" in p else digest(*p))
+    monkeypatch.setattr(data, "code_digest", lambda *p: "changed" if "training/data.py" in p else digest(*p))
     again = data.prepare(cfg).train["token_type_ids"]
     assert len(again) == len(first) and not any(any(types) for types in again)
 
@@ -777,7 +768,7 @@ def test_unusable_config_is_an_error_exit(tmp_path, capsys):
 
 
 def test_training_extra_must_be_trainingarguments_keywords(ml, tmp_path):
-    from gkml.train import training_arguments
+    from gkml.training.train import training_arguments
 
     cfg = load_config(TINY, {"output_dir": str(tmp_path), "training": {"extra": {"bogus_arg": 1}}})
     with pytest.raises(ValueError, match="training.extra: 'bogus_arg' is not a TrainingArguments keyword"):

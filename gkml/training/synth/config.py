@@ -1,0 +1,190 @@
+"""The generator's configuration: defaults, YAML loading and validation.
+
+Everything that shapes the corpus (template, organ level and layout mix, how often a report
+is inconsistent on purpose, how zeros are printed, which noise each layout gets and how much)
+lives in one nested dict, so a training run can say exactly what data it saw.  A config file
+only overrides what it names; a key the generator does not know, a value of the wrong type or
+a mix that does not sum to 1 is a ``ValueError`` naming the key, never a silently ignored typo.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from pathlib import Path
+from typing import Any
+
+LAYOUTS = ("cell_lines", "pipes", "pipe_lines", "html", "markdown_ocr", "pdf_text")
+"""Table layouts (one renderer each, :mod:`gkml.training.synth.layouts`); narrative-only reports use "narrative"."""
+ALL_LAYOUTS = (*LAYOUTS, "narrative")
+LEVELS = ("township", "county", "city", "province")
+BLANK_STYLES = ("zero", "empty", "dash", "slash", "wu")
+NOISE_KINDS = (
+    "confusion",
+    "digit_confusion",
+    "stray_spaces",
+    "spaced_numbers",
+    "split_labels",
+    "lost_labels",
+    "vertical_headers",
+    "blank_shift",
+    "separators",
+    "page_breaks",
+    "repeat_header",
+    "glued_headings",
+    "fullwidth",
+    "traditional",
+)
+
+DEFAULTS: dict[str, Any] = {
+    "templates": {"2021": 0.6, "2019": 0.25, "none": 0.15},
+    "levels": {"township": 0.45, "county": 0.3, "city": 0.18, "province": 0.07},
+    "layouts": {
+        "cell_lines": 0.2,
+        "pipes": 0.2,
+        "pipe_lines": 0.15,
+        "html": 0.15,
+        "markdown_ocr": 0.15,
+        "pdf_text": 0.15,
+    },
+    "inconsistent": 0.15,
+    "subtotals": 0.08,
+    "blanks": {"zero": 0.72, "empty": 0.08, "dash": 0.08, "slash": 0.08, "wu": 0.04},
+    "blank_rows": 0.5,
+    "narrative_mismatch": 0.3,
+    "raw": False,
+    "noise": {
+        "rates": {
+            "confusion": 0.006,
+            "digit_confusion": 0.03,
+            "stray_spaces": 0.03,
+            "spaced_numbers": 0.9,
+            "split_labels": 0.6,
+            "lost_labels": 0.15,
+            "vertical_headers": 1.0,
+            "blank_shift": 1.0,
+            "separators": 0.03,
+            "page_breaks": 0.6,
+            "repeat_header": 0.5,
+            "glued_headings": 0.4,
+            "fullwidth": 0.5,
+            "traditional": 1.0,
+        },
+        "layouts": {
+            "cell_lines": {
+                "blank_shift": 0.3, "confusion": 0.05, "stray_spaces": 0.05, "fullwidth": 0.05,
+                "traditional": 0.03, "separators": 0.05, "split_labels": 0.1,
+            },
+            "pipes": {
+                "separators": 0.1, "confusion": 0.05, "stray_spaces": 0.05, "fullwidth": 0.05,
+                "traditional": 0.05,
+            },
+            "pipe_lines": {"separators": 0.1, "confusion": 0.05, "blank_shift": 0.1, "fullwidth": 0.05},
+            "html": {"fullwidth": 0.1, "traditional": 0.05, "stray_spaces": 0.05, "confusion": 0.03},
+            "markdown_ocr": {
+                "confusion": 0.95, "digit_confusion": 0.4, "split_labels": 0.9, "vertical_headers": 0.8,
+                "page_breaks": 0.9, "repeat_header": 0.3, "separators": 0.4, "stray_spaces": 0.6,
+                "glued_headings": 0.3, "blank_shift": 0.2, "lost_labels": 0.3, "spaced_numbers": 0.5,
+            },
+            "pdf_text": {
+                "vertical_headers": 0.9, "page_breaks": 0.8, "repeat_header": 0.5, "split_labels": 0.7,
+                "blank_shift": 0.8, "stray_spaces": 0.4, "confusion": 0.2, "digit_confusion": 0.1,
+                "glued_headings": 0.2, "spaced_numbers": 0.3,
+            },
+            "narrative": {
+                "confusion": 0.1, "stray_spaces": 0.1, "fullwidth": 0.1, "traditional": 0.05,
+                "glued_headings": 0.1, "spaced_numbers": 0.1,
+            },
+        },
+    },
+}  # fmt: skip
+
+# Mixes whose values are shares of the corpus and must sum to 1, with the names they may use.
+_MIXES = {
+    "templates": ("2021", "2019", "none"),
+    "levels": LEVELS,
+    "layouts": LAYOUTS,
+    "blanks": BLANK_STYLES,
+}
+_PROBABILITIES = ("inconsistent", "subtotals", "blank_rows", "narrative_mismatch")
+
+
+def _check_number(value: Any, key: str, low: float = 0.0, high: float | None = 1.0) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
+        raise ValueError(f"config key {key!r}: expected a number, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bound = f"[{low}, {high}]" if high is not None else f">= {low}"
+        raise ValueError(f"config key {key!r}: {value!r} is outside {bound}")
+    return float(value)
+
+
+# Maps a config replaces as a whole (their names are checked in validate): a mix lists every
+# share, and a layout's noise lists every kind it gets.
+_REPLACED = {*_MIXES, *(f"noise.layouts.{name}" for name in ALL_LAYOUTS)}
+
+
+def _merge(base: dict[str, Any], override: Any, path: str = "") -> dict[str, Any]:
+    """``override`` laid over ``base``: every key must be one ``base`` has."""
+    if not isinstance(override, dict):
+        raise ValueError(f"config key {path or '<root>'!r}: expected a mapping, got {type(override).__name__}")
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        key = str(key)  # YAML reads `2021:` as an int
+        name = f"{path}.{key}" if path else key
+        if key not in base:
+            raise ValueError(f"unknown config key {name!r} (known: {', '.join(map(str, base))})")
+        if not isinstance(base[key], dict):
+            out[key] = value
+        elif not isinstance(value, dict):
+            raise ValueError(f"config key {name!r}: expected a mapping, got {type(value).__name__}")
+        elif name in _REPLACED:
+            out[key] = {str(k): v for k, v in value.items()}
+        else:
+            out[key] = _merge(base[key], value, name)
+    return out
+
+
+def validate(config: dict[str, Any]) -> dict[str, Any]:
+    """Check a full config (defaults already merged); returns it, or raises ValueError naming the key."""
+    for mix, names in _MIXES.items():
+        shares = config[mix]
+        for name, share in shares.items():
+            if name not in names:
+                raise ValueError(f"unknown config key {mix}.{name!r} (known: {', '.join(names)})")
+            _check_number(share, f"{mix}.{name}")
+        total = sum(shares.values())
+        if not math.isclose(total, 1.0, abs_tol=1e-6):
+            raise ValueError(f"config key {mix!r}: shares sum to {total:g}, not 1")
+    for key in _PROBABILITIES:
+        _check_number(config[key], key)
+    if not isinstance(config["raw"], bool):
+        raise ValueError(f"config key 'raw': expected true or false, got {config['raw']!r}")
+    for kind, rate in config["noise"]["rates"].items():
+        _check_number(rate, f"noise.rates.{kind}")
+    for layout, kinds in config["noise"]["layouts"].items():
+        if layout not in ALL_LAYOUTS:
+            raise ValueError(f"unknown config key 'noise.layouts.{layout}' (known: {', '.join(ALL_LAYOUTS)})")
+        if not isinstance(kinds, dict):
+            raise ValueError(f"config key 'noise.layouts.{layout}': expected a mapping of noise kind to chance")
+        for kind, p in kinds.items():
+            if kind not in NOISE_KINDS:
+                raise ValueError(
+                    f"unknown config key 'noise.layouts.{layout}.{kind}' (known: {', '.join(NOISE_KINDS)})"
+                )
+            _check_number(p, f"noise.layouts.{layout}.{kind}")
+    return config
+
+
+def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The defaults, overlaid by the YAML file at ``path`` and then by ``overrides``; validated."""
+    import yaml
+
+    config = copy.deepcopy(DEFAULTS)
+    if path is not None:
+        with open(path, encoding="utf-8") as f:
+            data = yaml.safe_load(f)
+        if data is not None:
+            config = _merge(config, data, "")
+    if overrides:
+        config = _merge(config, overrides, "")
+    return validate(config)
