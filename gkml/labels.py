@@ -7,6 +7,7 @@ Entity types: ``SEC1``–``SEC6``, one per cell key, ``FACT.<kind>``, and ``AGEN
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from gkml.schema import CELL_KEYS, CELLS, FACT_KINDS, SECTION_TITLES
 
@@ -50,3 +51,21 @@ class Span:
     # (label's own among them): what assembly may reassign a cell to when the identities
     # say the top label is wrong. Empty for the rule baseline, which is never unsure.
     alts: tuple[tuple[str, float], ...] = field(default=(), compare=False)
+
+
+class SpanRecord(TypedDict):
+    """A gold span as training data stores it (JSON, a datasets row): characters
+    ``[start, end)`` of the report text and its entity type."""
+
+    start: int
+    end: int
+    label: str
+
+
+class TrainingRecord(TypedDict):
+    """One labelled report, whatever made it (the generator, a Label Studio export): what
+    :mod:`gkml.training.data` windows and tags. Corpora may carry more fields beside these."""
+
+    id: str
+    text: str
+    spans: list[SpanRecord]
