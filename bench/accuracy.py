@@ -28,8 +28,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gkml.assemble.report import assemble  # noqa: E402
+from gkml.engines import get_labeller, label_many  # noqa: E402
 from gkml.evaluate import evaluate_files, values_equal  # noqa: E402
-from gkml.predict import expand_inputs, get_labeller, label_many, predict_paths, write_jsonl  # noqa: E402
+from gkml.predict import expand_inputs, predict_paths  # noqa: E402
+from gkml.write import write_jsonl  # noqa: E402
 
 ENGINE_OF = {"rules": "rules", "model": "model", "model-int8": "model", "hybrid": "hybrid"}
 

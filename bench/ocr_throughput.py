@@ -25,8 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gkml.engines import ENGINES, get_labeller  # noqa: E402
 from gkml.io import ocr  # noqa: E402
-from gkml.predict import ENGINES, predict_one  # noqa: E402
+from gkml.predict import predict_one  # noqa: E402
 
 
 def _inputs(paths: list[str], limit: int) -> list[Path]:
@@ -48,7 +49,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="*", help="scanned PDFs (default: data/rendered/pdf/*-scan.pdf)")
     ap.add_argument("--docs", type=int, default=3, help="at most this many documents (default 3)")
-    ap.add_argument("--engine", default="model" if "model" in ENGINES else "rules", choices=sorted(ENGINES))
+    ap.add_argument("--engine", default="model", choices=sorted(ENGINES))
     args = ap.parse_args()
     docs = _inputs(args.paths, args.docs)
     print(f"{ocr.engine_version()}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
@@ -73,7 +74,7 @@ def main() -> None:
     print(f"OCR: {n_pages} pages in {wall:.1f} s wall ({cpu:.1f} s CPU): "
           f"{n_pages / wall:.3f} pages/s, {wall / n_pages:.2f} s/page wall, {cpu / n_pages:.2f} CPU s/page")
 
-    labeller = ENGINES[args.engine]()
+    labeller = get_labeller(args.engine)
     t0, c0 = time.perf_counter(), time.process_time()
     ok = 0
     for path in docs:

@@ -24,8 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gkml.engines import get_labeller  # noqa: E402
 from gkml.evaluate import values_equal  # noqa: E402
-from gkml.predict import Timings, get_labeller, predict_paths  # noqa: E402
+from gkml.predict import Timings, predict_paths  # noqa: E402
 
 
 def write_corpus(n: int, seed: int, folder: Path) -> tuple[list[str], dict[str, dict]]:

@@ -121,7 +121,7 @@ def audit_reports(reports: Iterable[Report], threshold: float = 0.5) -> Audit:
 
 def audit(path: Path, threshold: float = 0.5) -> Audit:
     """Audit of a ``gkml predict`` output file."""
-    from gkml.predict import read_reports
+    from gkml.write import read_reports
 
     if not Path(path).is_file():
         raise ValueError(f"{path}: no such file (write one with `gkml predict ... -o {path}`)")

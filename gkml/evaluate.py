@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from gkml import jsonl
 from gkml.schema import CELLS
 
 GOLD_SUFFIX = ".gold.json"
@@ -52,11 +53,6 @@ def load_gold(path: str | Path) -> dict:
     if unknown:
         raise ValueError(f"{path}: unknown cell keys {unknown}")
     return gold
-
-
-def _read_jsonl(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 # ---------------------------------------------------------------------------
@@ -336,7 +332,7 @@ def evaluate_files(pred_jsonl: Path, gold_dir: Path) -> dict:
     for path in sorted(Path(gold_dir).glob(f"*{GOLD_SUFFIX}")):
         g = load_gold(path)
         gold[path.name[: -len(GOLD_SUFFIX)]] = g
-    return evaluate(_read_jsonl(Path(pred_jsonl)), gold)
+    return evaluate(jsonl.read(pred_jsonl), gold)
 
 
 # ---------------------------------------------------------------------------
@@ -411,3 +407,50 @@ def format_report(result: dict, max_wrong: int = 5) -> str:
     if result["unmatched_predictions"]:
         out.append("predictions without gold (not scored): " + ", ".join(result["unmatched_predictions"]))
     return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------
+# A labeller on synthetic reports, per layout (`gkml synth --baseline`)
+
+
+def score_labeller(
+    records: Iterable[Mapping[str, Any]], label_fn: Callable[[str], Any] | None = None
+) -> dict[str, dict[str, float]]:
+    """Cell accuracy per layout of a labeller (default: the rule baseline) on synthetic records
+    (text, cells, layout), read through :func:`gkml.assemble.report.assemble`: a gold cell is
+    right when the assembled report has it with the same value. Here rather than beside the
+    generator, so that making data never imports what is scored on it."""
+    from gkml.assemble.report import assemble
+
+    if label_fn is None:
+        from gkml.rules import label as label_fn
+    acc: dict[str, list[int]] = {}
+    for r in records:
+        report = assemble(r["text"], label_fn(r["text"]))
+        right = sum(
+            k in report.cells and values_equal(report.cells[k].value, v) for k, v in r["cells"].items()
+        )
+        docs_exact = int(right == len(r["cells"]))
+        a = acc.setdefault(r["layout"], [0, 0, 0, 0])
+        a[0] += right
+        a[1] += len(r["cells"])
+        a[2] += docs_exact
+        a[3] += 1
+    return {
+        layout: {"cells": a[1], "accuracy": a[0] / a[1] if a[1] else float("nan"), "exact_docs": a[2] / a[3],
+                 "docs": a[3]}  # fmt: skip
+        for layout, a in acc.items()
+    }
+
+
+def format_scores(scores: dict[str, dict[str, float]], order: Sequence[str] = ()) -> str:
+    """:func:`score_labeller`'s scores as a markdown table: the layouts of ``order`` first, the
+    others as they came (the order of the records)."""
+    lines = ["| layout | reports | gold cells | cell accuracy | exact reports |", "|---|---:|---:|---:|---:|"]
+    for layout in [*order, *(k for k in scores if k not in order)]:
+        if layout in scores:
+            s = scores[layout]
+            lines.append(
+                f"| {layout} | {s['docs']} | {s['cells']} | {100 * s['accuracy']:.1f}% | {100 * s['exact_docs']:.1f}% |"
+            )
+    return "\n".join(lines)

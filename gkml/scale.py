@@ -40,7 +40,7 @@ class PredictActor:
         threads: int | None = None,
         max_bytes: int = MAX_BYTES,
     ):
-        from gkml.predict import engine_name, get_labeller
+        from gkml.engines import engine_name, get_labeller
 
         opts: dict[str, Any] = {}
         if engine != "rules":
@@ -93,7 +93,7 @@ def records_ray(
     if not paths:
         return
     if engine != "rules":
-        from gkml.predict import resolve_model_dir
+        from gkml.engines import resolve_model_dir
 
         path = resolve_model_dir(model)
         if not (path / "config.json").is_file():  # fail in the driver, not in every actor
@@ -138,7 +138,7 @@ def predict_ray(
 ) -> int:
     """Write one record per path to ``out`` (JSON Lines, input order) using Ray Data;
     ``opts`` as for :func:`records_ray`. Returns the number of records written."""
-    from gkml.predict import write_jsonl
+    from gkml.write import write_jsonl
 
     return write_jsonl(records_ray(paths, **opts), Path(out), append=append)
 

@@ -30,7 +30,7 @@ import random
 import re
 from pathlib import Path
 
-from gkml.rules.baseline import label
+from gkml.rules import label
 from gkml.schema import CELLS
 from gkml.training.synth.ocr_layout import degrade, html_to_pdf, images_to_pdf, pdf_to_images
 

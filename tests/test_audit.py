@@ -10,8 +10,9 @@ import pytest
 from gkml.assemble.checks import cross_year_checks
 from gkml.audit import audit_reports, organ_key, year_pairs
 from gkml.cli import main
-from gkml.predict import predict_paths, write_jsonl
+from gkml.predict import predict_paths
 from gkml.schema import CellValue
+from gkml.write import write_jsonl
 
 SAMPLES = Path(__file__).resolve().parents[1] / "samples"
 

@@ -28,4 +28,4 @@ def test_annotation_loop_notebook_runs(tmp_path, monkeypatch):
     assert "records=15" in text and "records=5" in text
     assert (tmp_path / "model" / "model.safetensors").is_file()
     assert (tmp_path / "model" / "metrics.json").is_file()
-    assert "model_version: model | regions:" in text  # the retrained model pre-annotates
+    assert "model_version: model:model | regions:" in text  # the retrained model (in model/) pre-annotates

@@ -30,7 +30,8 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from gkml.annotate import DATA_KEY, FROM_NAME, TO_NAME, regions, task_score
+from gkml.annotate.config import DATA_KEY, FROM_NAME, TO_NAME
+from gkml.annotate.tasks import regions, task_score
 from gkml.labels import Span
 
 MAX_BODY = 200 * 1024 * 1024  # Label Studio sends whole tasks; reports are a few hundred KB at most
@@ -188,8 +189,11 @@ def make_server(
     quiet: bool = False,
 ) -> BackendServer:
     """A ready (bound, not yet serving) backend; ``port=0`` picks a free port."""
-    from gkml.annotate import get_labeller
+    from gkml.engines import engine_name, get_labeller
 
-    labeller, version = get_labeller(engine, model)
+    if model is not None and engine == "rules":
+        engine = "model"  # --model DIR with the default engine: the rules take no model
+    labeller = get_labeller(engine, model)
+    version = engine_name(engine, labeller)
     model_class = "gkml.model.network" if model else f"gkml.{engine}"
     return BackendServer((host, port), labeller, version, model_class, quiet)

@@ -36,6 +36,7 @@ from gkml.schema import (
     CellValue,
     Fact,
     Meta,
+    OcrSummary,
     Report,
     Section,
     template_keys,
@@ -443,15 +444,29 @@ def build_meta(text: str, spans: list[Span]) -> Meta:
 # The report
 
 
-def assemble(text: str, spans: list[Span]) -> Report:
-    """The checked Report of one document (doc_id, source and input details are the caller's)."""
+def assemble(
+    text: str,
+    spans: list[Span],
+    *,
+    doc_id: str = "",
+    source: str = "",
+    input_kind: str | None = None,
+    engine: str | None = None,
+    ocr: OcrSummary | None = None,
+) -> Report:
+    """The checked Report of one document. Where it came from (``doc_id``, ``source``,
+    ``input_kind``, ``ocr``) and what labelled it (``engine``) are the caller's to say, so the
+    record is built whole here and never patched afterwards."""
     spans = list(spans)
     meta = build_meta(text, spans)
     template, cells = read_cells(text, spans, meta.year)
     sections = build_sections(text, spans)
     return Report(
-        doc_id="",
-        source="",
+        doc_id=doc_id,
+        source=source,
+        input_kind=input_kind,
+        engine=engine,
+        ocr=ocr,
         template=template,
         meta=meta,
         sections=sections,

@@ -1,0 +1,17 @@
+"""Reading: one input file → a normalised `Document` with a map back to where each character was printed.
+
+Entry point: `gkml.io.ingest.ingest(path)` sniffs the input kind and calls its reader.
+
+    document    Document, OcrInfo, IngestError: what every reader gives the later stages
+    ingest      the dispatcher: input kind from the bytes, then the reader, then normalise
+    encoding    bytes → text (UTF-8, UTF-16, GB18030, Big5 told apart by what they decode to)
+    html        HTML page → visible text, table rows as " | " lines, with source offsets
+    pdf         PDF → text layer per page (tables as rows); junk layers are read by OCR
+    image       page image → text by OCR
+    normalise   width, line ends, traditional → simplified, one character for one
+    ocr         OCR engine: page images → characters with boxes → layout text and box map
+    ocr_layout  OCR characters → prose lines and table rows
+    geometry    page image geometry: skew, ruled tables and their cells
+
+Nothing is imported here: reading a text file must not load numpy, cv2 or the OCR engine.
+"""

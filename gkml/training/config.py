@@ -2,8 +2,9 @@
 
 A config is read once, checked completely (types, unknown keys, value ranges) and only
 then used, so a typo fails in the first second with the key that is wrong, not after
-twenty minutes of data preparation. The checker is generic (:func:`from_dict` works for
-any dataclass tree), so other configs of the project can share it.
+twenty minutes of data preparation. Reading, merging ``--set`` overrides and the type
+checks are :mod:`gkml.training.configfile`'s, shared with the generator's config; this
+module holds the schema and the value checks the types cannot express.
 
 Relative paths in a config are relative to the directory the command runs in (the
 repository root, for the shipped configs).
@@ -12,13 +13,13 @@ repository root, for the shipped configs).
 from __future__ import annotations
 
 import dataclasses
-import types
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
+from gkml.training.configfile import ConfigError, dump_yaml, from_dict, load_yaml, merge, parse_overrides
+
+__all__ = ["TrainConfig", "Source", "check", "dump_config", "from_dict", "load_config", "parse_overrides", "to_dict"]
 
 # ---------------------------------------------------------------------------
 # The schema
@@ -124,152 +125,14 @@ class TrainConfig:
 
 
 # ---------------------------------------------------------------------------
-# Generic dataclass building with checked types
-
-
-def _type_name(tp: Any) -> str:
-    if tp is type(None):
-        return "null"
-    if isinstance(tp, type):
-        return {"str": "string", "int": "integer", "float": "number", "bool": "boolean"}.get(
-            tp.__name__, "mapping" if dataclasses.is_dataclass(tp) else tp.__name__
-        )
-    origin = typing.get_origin(tp)
-    if origin is Literal:
-        return "one of " + ", ".join(repr(a) for a in typing.get_args(tp))
-    if origin in (typing.Union, types.UnionType):
-        return " or ".join(_type_name(a) for a in typing.get_args(tp))
-    if origin is list:
-        return "list"
-    if origin is dict:
-        return "mapping"
-    return str(tp)
-
-
-def _got(value: Any) -> str:
-    kind = _type_name(type(value)) if not isinstance(value, dict | list) else type(value).__name__
-    text = repr(value)
-    return f"{kind} {text if len(text) <= 40 else text[:37] + '...'}"
-
-
-def _convert(value: Any, tp: Any, where: str) -> Any:
-    """``value`` checked against the annotation ``tp`` (and built, for dataclasses)."""
-    if tp is Any:
-        return value
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        args = typing.get_args(tp)
-        if value is None:
-            if type(None) in args:
-                return None
-        else:
-            for arg in args:
-                if arg is type(None):
-                    continue
-                try:
-                    return _convert(value, arg, where)
-                except ValueError:
-                    if len(args) == 2:  # X | None: the error of X is the useful one
-                        raise
-        raise ValueError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
-    if origin is Literal:
-        if value not in typing.get_args(tp):
-            raise ValueError(f"{where}: expected {_type_name(tp)}, got {_got(value)}")
-        return value
-    if origin is list:
-        if not isinstance(value, list):
-            raise ValueError(f"{where}: expected a list, got {_got(value)}")
-        (item,) = typing.get_args(tp)
-        return [_convert(v, item, f"{where}[{i}]") for i, v in enumerate(value)]
-    if origin is dict:
-        if not isinstance(value, dict):
-            raise ValueError(f"{where}: expected a mapping, got {_got(value)}")
-        key_tp, val_tp = typing.get_args(tp)
-        return {
-            _convert(k, key_tp, f"{where} key"): _convert(v, val_tp, f"{where}.{k}") for k, v in value.items()
-        }
-    if dataclasses.is_dataclass(tp):
-        return from_dict(tp, value, where)
-    if tp is bool:
-        if not isinstance(value, bool):
-            raise ValueError(f"{where}: expected boolean, got {_got(value)}")
-        return value
-    if tp is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ValueError(f"{where}: expected integer, got {_got(value)}")
-        return value
-    if tp is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise ValueError(f"{where}: expected number, got {_got(value)}")
-        return float(value)
-    if tp is str:
-        if not isinstance(value, str):
-            raise ValueError(f"{where}: expected string, got {_got(value)}")
-        return value
-    raise TypeError(f"{where}: unsupported annotation {tp!r}")  # a bug in the schema, not the config
-
-
-def from_dict(cls: type, data: Any, where: str = "config") -> Any:
-    """Build dataclass ``cls`` from a YAML mapping, rejecting unknown keys, missing
-    required keys and wrong types with a ValueError naming the key path."""
-    if not isinstance(data, dict):
-        raise ValueError(f"{where}: expected a mapping, got {_got(data)}")
-    hints = typing.get_type_hints(cls)
-    fields = {f.name: f for f in dataclasses.fields(cls)}
-    unknown = [k for k in data if k not in fields]
-    if unknown:
-        raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: {', '.join(fields)})")
-    kwargs = {}
-    for name, f in fields.items():
-        key = f"{where}.{name}" if where else name
-        if name in data:
-            kwargs[name] = _convert(data[name], hints[name], key)
-        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ValueError(f"{where}: missing required key {name!r}")
-    return cls(**kwargs)
-
-
-def to_dict(obj: Any) -> dict[str, Any]:
-    return dataclasses.asdict(obj)
-
-
-# ---------------------------------------------------------------------------
-# Loading
-
-
-def _set(raw: dict[str, Any], dotted: str, value: Any) -> None:
-    node = raw
-    parts = dotted.split(".")
-    for part in parts[:-1]:
-        node = node.setdefault(part, {})
-        if not isinstance(node, dict):
-            raise ValueError(f"--set {dotted}: {part!r} is not a mapping")
-    node[parts[-1]] = value
-
-
-def parse_overrides(items: list[str]) -> dict[str, Any]:
-    """``["training.max_steps=20", "output_dir=/tmp/m"]`` → a nested mapping (values read as YAML)."""
-    out: dict[str, Any] = {}
-    for item in items:
-        key, sep, text = item.partition("=")
-        if not sep or not key:
-            raise ValueError(f"--set {item!r}: expected KEY=VALUE, e.g. training.max_steps=20")
-        _set(out, key.strip(), yaml.safe_load(text))
-    return out
-
-
-def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
-    out = dict(base)
-    for k, v in extra.items():
-        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
+# Checking and loading
 
 
 def check(cfg: TrainConfig) -> TrainConfig:
     """Value checks the types cannot express, each naming its key."""
 
-    def bad(key: str, why: str) -> ValueError:
-        return ValueError(f"{key}: {why}")
+    def bad(key: str, why: str) -> ConfigError:
+        return ConfigError(key, why)
 
     if not cfg.data.train:
         raise bad("data.train", "at least one source is needed")
@@ -338,24 +201,20 @@ def check(cfg: TrainConfig) -> TrainConfig:
     return cfg
 
 
+def to_dict(obj: Any) -> dict[str, Any]:
+    return dataclasses.asdict(obj)
+
+
 def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> TrainConfig:
-    """Read, merge ``overrides`` (a nested mapping, see :func:`parse_overrides`) and check."""
+    """Read, merge ``overrides`` (a nested mapping, see :func:`parse_overrides`) and check;
+    a :class:`~gkml.training.configfile.ConfigError` names the file and the key."""
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ValueError(f"{path}: not valid YAML: {e}") from None
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping at the top level, got {_got(raw)}")
-    raw = _merge(raw, overrides or {})
-    try:
-        return check(from_dict(TrainConfig, raw, ""))
-    except ValueError as e:
-        raise ValueError(f"{path}: {str(e).lstrip(': ')}") from None
+        return check(from_dict(TrainConfig, merge(load_yaml(path), overrides or {}), ""))
+    except ConfigError as e:
+        raise e.in_file(path) from None
 
 
 def dump_config(cfg: TrainConfig) -> str:
     """The config with every default filled in: what ``config.resolved.yaml`` holds."""
-    return yaml.safe_dump(to_dict(cfg), sort_keys=False, allow_unicode=True)
+    return dump_yaml(to_dict(cfg))

@@ -14,30 +14,32 @@ predictions agree with the gold of the whole report.
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 import random
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gkml.labels import ENTITY_TYPES, LABEL2ID
+from gkml import jsonl
+from gkml.labels import ENTITY_TYPES, LABEL2ID, Span, SpanRecord, TrainingRecord
 from gkml.model.features import blank_slot, cell_ordinals, special_ids, token_types, windows
 
 IGNORE = -100  # label of tokens the loss and the metrics skip: [CLS], [SEP], repeats of a character
 _ENTITY_SET = frozenset(ENTITY_TYPES)
 
+log = logging.getLogger(__name__)
 
-def _span_fields(span: Any) -> tuple[int, int, str]:
+
+def _span_fields(span: SpanRecord | Span) -> tuple[int, int, str]:
     if isinstance(span, dict):
         return int(span["start"]), int(span["end"]), span["label"]
     return int(span.start), int(span.end), span.label
 
 
-def char_tags(text: str, spans: Iterable[Any]) -> list[str]:
+def char_tags(text: str, spans: Iterable[SpanRecord | Span]) -> list[str]:
     """IOB2 tag of every character. Spans are dicts ``{start, end, label}`` or
     :class:`gkml.labels.Span`. A zero-length span (a cell printed as nothing) tags its
     :func:`blank_slot`, so the model learns to read blank cells; where nothing at all is
@@ -254,7 +256,7 @@ def _canonical(batch: dict[str, list]) -> dict[str, list]:
     }
 
 
-def reports_table(records: list[dict[str, Any]]):
+def reports_table(records: list[TrainingRecord]):
     """In-memory table of reports (id, text, spans) from record dicts."""
     from datasets import Dataset
 
@@ -276,23 +278,17 @@ def load_synth(path: str | Path):
             raise ValueError(f"{path / 'dataset'}: no column(s) {', '.join(sorted(missing))}")
         table = table.select_columns(["id", "text", "spans"])
         return table.map(_canonical, batched=True, features=report_features(), desc="reports")
-    jsonl = path / "reports.jsonl" if path.is_dir() else path
-    if not jsonl.is_file():
+    lines = path / "reports.jsonl" if path.is_dir() else path
+    if not lines.is_file():
         raise ValueError(
             f"{path}: not a synthetic corpus (no dataset/ folder nor reports.jsonl); make one with `gkml synth`"
         )
-    records = []
-    with open(jsonl, encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            if line.strip():
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"{jsonl}:{n}: not JSON: {e}") from None
-                missing = {"id", "text", "spans"} - set(record)
-                if missing:
-                    raise ValueError(f"{jsonl}:{n}: no {', '.join(sorted(missing))}")
-                records.append(record)
+    records: list[TrainingRecord] = []
+    for n, record in enumerate(jsonl.iter_lines(lines), 1):
+        missing = {"id", "text", "spans"} - set(record)
+        if missing:
+            raise ValueError(f"{lines}: record {n}: no {', '.join(sorted(missing))}")
+        records.append(record)
     return reports_table(records)
 
 
@@ -301,7 +297,8 @@ def generated_corpus_dir(n: int, seed: int, config: str | None, cache_dir: str |
     generator's code, with the ingest it reads its text through and the schema and checks
     that make its gold), so a changed recipe or generator makes a new one."""
     h = hashlib.sha256(Path(config).read_bytes() if config else b"default")
-    h.update(code_digest("training/synth/*.py", "io/*.py", "schema.py", "assemble/checks.py", "cells.tsv").encode())
+    code = ("training/synth/*.py", "training/configfile.py", "io/*.py", "schema.py", "assemble/checks.py", "cells.tsv")
+    h.update(code_digest(*code).encode())
     return Path(cache_dir) / f"synth-n{n}-s{seed}-{h.hexdigest()[:8]}"
 
 
@@ -322,7 +319,7 @@ def generate_synth(n: int, seed: int, config: str | None, cache_dir: str | Path)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=out.name + ".", dir=out.parent))
     try:
-        print(f"generating {n} synthetic reports (seed {seed}) into {out}", file=sys.stderr)
+        log.info("generating %d synthetic reports (seed %d) into %s", n, seed, out)
         synth.save(synth.generate(n, seed, synth_config, workers=len(os.sched_getaffinity(0))), tmp)
         tmp.rename(out)
     finally:
@@ -331,67 +328,12 @@ def generate_synth(n: int, seed: int, config: str | None, cache_dir: str | Path)
     return out
 
 
-def _ls_text(task: dict[str, Any]) -> str | None:
-    data = task.get("data") or {}
-    if isinstance(data.get("text"), str):
-        return data["text"]
-    texts = [v for v in data.values() if isinstance(v, str)]
-    return texts[0] if len(texts) == 1 else None
-
-
-def labelstudio_records(path: str | Path) -> list[dict[str, Any]]:
-    """Annotated reports from Label Studio JSON exports (a file, or a folder of *.json).
-
-    Each task: ``data.text`` and the first completed annotation's ``labels`` regions
-    (``value.start``, ``value.end``, ``value.labels``). Tasks without an annotation are
-    skipped (not labelled yet); a region whose label is not an entity type, or whose
-    ``value.text`` differs from the text at its offsets, is an error.
-    """
-    path = Path(path)
-    if path.is_dir():
-        files = sorted(p for p in path.rglob("*.json") if not any(part.startswith(".") for part in p.parts))
-    elif path.is_file():
-        files = [path]
-    else:
-        raise ValueError(f"{path}: no such file or folder")
-    records = []
-    for file in files:
-        try:
-            tasks = json.loads(file.read_text(encoding="utf-8"))
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ValueError(f"{file}: not a Label Studio JSON export: {e}") from None
-        for i, task in enumerate(tasks if isinstance(tasks, list) else [tasks]):
-            where = f"{file}: task {task.get('id', i) if isinstance(task, dict) else i}"
-            if not isinstance(task, dict):
-                raise ValueError(f"{where}: expected an object")
-            text = _ls_text(task)
-            if text is None:
-                raise ValueError(f"{where}: no data.text")
-            done = [a for a in task.get("annotations") or [] if not a.get("was_cancelled")]
-            if not done:
-                continue
-            spans = []
-            for region in done[0].get("result") or []:
-                value = region.get("value") or {}
-                if "start" not in value or "labels" not in value:
-                    continue  # not a text span (a choice, a comment…)
-                start, end = int(value["start"]), int(value["end"])
-                if "text" in value and text[start:end] != value["text"]:
-                    raise ValueError(
-                        f"{where}: region {start}-{end} says {value['text']!r}, the text has {text[start:end]!r}"
-                    )
-                for label in value["labels"]:
-                    if label not in _ENTITY_SET:
-                        raise ValueError(f"{where}: unknown label {label!r} (see `gkml labels`)")
-                    spans.append({"start": start, "end": end, "label": label})
-            records.append({"id": f"{file.stem}:{task.get('id', i)}", "text": text, "spans": spans})
-    return records
-
-
 def load_source(source, cache_dir: str | Path):
     """A configured :class:`gkml.training.config.Source` as a table of reports (id, text, spans)."""
     if source.kind == "labelstudio":
-        table = reports_table(labelstudio_records(source.path))
+        from gkml.annotate.export import load_annotations
+
+        table = reports_table(load_annotations(source.path))
     elif source.path is not None:
         table = load_synth(source.path)
     else:
@@ -426,7 +368,7 @@ def prepare(cfg, tokenizer=None) -> Prepared:
     for i, source in enumerate(d.train):
         table = load_source(source, d.cache_dir)
         if not len(table):
-            print(f"data.train[{i}] ({source.path or source.kind}): no reports", file=sys.stderr)
+            log.warning("data.train[%d] (%s): no reports", i, source.path or source.kind)
             continue
         held = round(len(table) * d.eval_fraction) if not d.eval else 0
         if held and held < len(table):

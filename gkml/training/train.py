@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,6 +35,8 @@ from gkml.training.data import IGNORE, prepare
 __all__ = ["train", "load_model", "entity_scores", "doc_sequences"]
 
 GROUPS = ("SEC", "T2", "T3", "T4", "FACT", "META")
+
+log = logging.getLogger(__name__)
 
 
 # ---------------------------------------------------------------------------
@@ -265,7 +267,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     out.mkdir(parents=True, exist_ok=True)
     resume_from = bool(resume and checkpoints(out))
     if resume and not resume_from:
-        print(f"gkml train: no checkpoint in {out}: starting from scratch", file=sys.stderr)
+        log.warning("no checkpoint in %s: starting from scratch", out)
     if not resume_from:
         for stale in checkpoints(out):
             shutil.rmtree(stale)

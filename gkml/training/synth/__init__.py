@@ -5,12 +5,15 @@ generates as many fully labelled ones as training needs (real reports stay the j
 
 - :mod:`~gkml.training.synth.config`  — the corpus mix and noise model, validated;
 - :mod:`~gkml.training.synth.values`  — table values by organ level, identities, deliberate breaks;
-- :mod:`~gkml.training.synth.prose`   — agencies, dates, headings, the sentence bank and its facts;
+- :mod:`~gkml.training.synth.prose`   — agencies, dates, headings, sentences and their facts;
+- :mod:`~gkml.training.synth.prose_bank` — the sentence bank itself (data);
 - :mod:`~gkml.training.synth.tables`  — the standard tables as grids with merged cells;
 - :mod:`~gkml.training.synth.content` — one report's outline, before layout;
-- :mod:`~gkml.training.synth.layouts` — one renderer per layout (seeds 000–004, HTML, PDF text);
+- :mod:`~gkml.training.synth.writer`  — line layout and the report skeleton every renderer shares;
+- :mod:`~gkml.training.synth.layouts` — one renderer per layout (seeds 000–004, HTML), and the
+  dispatch; the two PDF-born ones (OCR markdown, PDF text) in :mod:`~gkml.training.synth.pdf_layouts`;
 - :mod:`~gkml.training.synth.noise`   — what OCR and scraping do, keeping spans exact;
-- :mod:`~gkml.training.synth.corpus`  — records, datasets/JSONL output, stats, baseline scores.
+- :mod:`~gkml.training.synth.corpus`  — records, datasets/JSONL output, stats.
 """
 
 from gkml.training.synth.config import ALL_LAYOUTS, LAYOUTS, NOISE_KINDS, load_config

@@ -1,10 +1,12 @@
-"""The generator's configuration: defaults, YAML loading and validation.
+"""The generator's configuration: defaults and validation.
 
 Everything that shapes the corpus (template, organ level and layout mix, how often a report
 is inconsistent on purpose, how zeros are printed, which noise each layout gets and how much)
-lives in one nested dict, so a training run can say exactly what data it saw.  A config file
-only overrides what it names; a key the generator does not know, a value of the wrong type or
-a mix that does not sum to 1 is a ``ValueError`` naming the key, never a silently ignored typo.
+lives in one nested dict, so a training run can say exactly what data it saw, and the dict
+travels to worker processes as it is.  A config file only overrides what it names; a key the
+generator does not know, a value of the wrong type or a mix that does not sum to 1 is a
+:class:`~gkml.training.configfile.ConfigError` naming the key, never a silently ignored typo.
+Reading and merging are :mod:`gkml.training.configfile`'s, as for the training config.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ import copy
 import math
 from pathlib import Path
 from typing import Any
+
+from gkml.training.configfile import ConfigError, describe, load_yaml, merge
 
 LAYOUTS = ("cell_lines", "pipes", "pipe_lines", "html", "markdown_ocr", "pdf_text")
 """Table layouts (one renderer each, :mod:`gkml.training.synth.layouts`); narrative-only reports use "narrative"."""
@@ -111,80 +115,58 @@ _PROBABILITIES = ("inconsistent", "subtotals", "blank_rows", "narrative_mismatch
 
 def _check_number(value: Any, key: str, low: float = 0.0, high: float | None = 1.0) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value):
-        raise ValueError(f"config key {key!r}: expected a number, got {value!r}")
+        raise ConfigError(key, f"expected a number, got {describe(value)}")
     if value < low or (high is not None and value > high):
         bound = f"[{low}, {high}]" if high is not None else f">= {low}"
-        raise ValueError(f"config key {key!r}: {value!r} is outside {bound}")
+        raise ConfigError(key, f"{value!r} is outside {bound}")
     return float(value)
 
 
 # Maps a config replaces as a whole (their names are checked in validate): a mix lists every
 # share, and a layout's noise lists every kind it gets.
-_REPLACED = {*_MIXES, *(f"noise.layouts.{name}" for name in ALL_LAYOUTS)}
-
-
-def _merge(base: dict[str, Any], override: Any, path: str = "") -> dict[str, Any]:
-    """``override`` laid over ``base``: every key must be one ``base`` has."""
-    if not isinstance(override, dict):
-        raise ValueError(f"config key {path or '<root>'!r}: expected a mapping, got {type(override).__name__}")
-    out = copy.deepcopy(base)
-    for key, value in override.items():
-        key = str(key)  # YAML reads `2021:` as an int
-        name = f"{path}.{key}" if path else key
-        if key not in base:
-            raise ValueError(f"unknown config key {name!r} (known: {', '.join(map(str, base))})")
-        if not isinstance(base[key], dict):
-            out[key] = value
-        elif not isinstance(value, dict):
-            raise ValueError(f"config key {name!r}: expected a mapping, got {type(value).__name__}")
-        elif name in _REPLACED:
-            out[key] = {str(k): v for k, v in value.items()}
-        else:
-            out[key] = _merge(base[key], value, name)
-    return out
+_REPLACED = frozenset({*_MIXES, *(f"noise.layouts.{name}" for name in ALL_LAYOUTS)})
 
 
 def validate(config: dict[str, Any]) -> dict[str, Any]:
-    """Check a full config (defaults already merged); returns it, or raises ValueError naming the key."""
+    """Check a full config (defaults already merged); returns it, or raises
+    :class:`~gkml.training.configfile.ConfigError` naming the key."""
     for mix, names in _MIXES.items():
         shares = config[mix]
         for name, share in shares.items():
             if name not in names:
-                raise ValueError(f"unknown config key {mix}.{name!r} (known: {', '.join(names)})")
+                raise ConfigError(mix, f"unknown key {name!r} (known: {', '.join(names)})")
             _check_number(share, f"{mix}.{name}")
         total = sum(shares.values())
         if not math.isclose(total, 1.0, abs_tol=1e-6):
-            raise ValueError(f"config key {mix!r}: shares sum to {total:g}, not 1")
+            raise ConfigError(mix, f"shares sum to {total:g}, not 1")
     for key in _PROBABILITIES:
         _check_number(config[key], key)
     if not isinstance(config["raw"], bool):
-        raise ValueError(f"config key 'raw': expected true or false, got {config['raw']!r}")
+        raise ConfigError("raw", f"expected true or false, got {describe(config['raw'])}")
     for kind, rate in config["noise"]["rates"].items():
         _check_number(rate, f"noise.rates.{kind}")
     for layout, kinds in config["noise"]["layouts"].items():
+        key = f"noise.layouts.{layout}"
         if layout not in ALL_LAYOUTS:
-            raise ValueError(f"unknown config key 'noise.layouts.{layout}' (known: {', '.join(ALL_LAYOUTS)})")
+            raise ConfigError("noise.layouts", f"unknown key {layout!r} (known: {', '.join(ALL_LAYOUTS)})")
         if not isinstance(kinds, dict):
-            raise ValueError(f"config key 'noise.layouts.{layout}': expected a mapping of noise kind to chance")
+            raise ConfigError(key, f"expected a mapping of noise kind to chance, got {describe(kinds)}")
         for kind, p in kinds.items():
             if kind not in NOISE_KINDS:
-                raise ValueError(
-                    f"unknown config key 'noise.layouts.{layout}.{kind}' (known: {', '.join(NOISE_KINDS)})"
-                )
-            _check_number(p, f"noise.layouts.{layout}.{kind}")
+                raise ConfigError(key, f"unknown key {kind!r} (known: {', '.join(NOISE_KINDS)})")
+            _check_number(p, f"{key}.{kind}")
     return config
 
 
 def load_config(path: str | Path | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The defaults, overlaid by the YAML file at ``path`` and then by ``overrides``; validated."""
-    import yaml
-
+    """The defaults, overlaid by the YAML file at ``path`` and then by ``overrides`` (a nested
+    mapping, e.g. from :func:`~gkml.training.configfile.parse_overrides`); validated."""
     config = copy.deepcopy(DEFAULTS)
-    if path is not None:
-        with open(path, encoding="utf-8") as f:
-            data = yaml.safe_load(f)
-        if data is not None:
-            config = _merge(config, data, "")
-    if overrides:
-        config = _merge(config, overrides, "")
-    return validate(config)
+    try:
+        if path is not None:
+            config = merge(config, load_yaml(path), strict=True, replace=_REPLACED)
+        if overrides:
+            config = merge(config, overrides, strict=True, replace=_REPLACED)
+        return validate(config)
+    except ConfigError as e:
+        raise e.in_file(path) if path is not None else e from None

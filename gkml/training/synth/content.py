@@ -14,6 +14,7 @@ from datetime import date
 from gkml.training.synth import prose
 from gkml.training.synth.doc import Piece
 from gkml.training.synth.prose import Agency, Ctx
+from gkml.training.synth.prose_bank import SUBHEADS
 from gkml.training.synth.tables import Table
 
 Line = list[Piece]
@@ -133,7 +134,7 @@ def contact(rng: random.Random, agency: Agency) -> list[Line]:
 
 
 def _subhead(rng: random.Random, n: int, topic: str, style: str) -> Piece:
-    name = rng.choice(prose.SUBHEADS[topic])
+    name = rng.choice(SUBHEADS[topic])
     return _p(f"({'一二三四五六'[n]}){name}" + ("。" if style == "inline" else ""))
 
 

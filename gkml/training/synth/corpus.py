@@ -9,24 +9,43 @@ offsets, so the model trains on exactly the text it will read at inference.
 from __future__ import annotations
 
 import html
-import json
 import random
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired
 
+from gkml import jsonl
 from gkml.assemble.checks import run_checks
-from gkml.io.ingest import html_text, normalise
-from gkml.labels import group
+from gkml.io.html import html_text
+from gkml.io.normalise import normalise
+from gkml.labels import SpanRecord, TrainingRecord, group
 from gkml.training.synth import tables as T
 from gkml.training.synth import values as V
-from gkml.training.synth.config import ALL_LAYOUTS, LAYOUTS
+from gkml.training.synth.config import ALL_LAYOUTS
 from gkml.training.synth.content import build_content
 from gkml.training.synth.layouts import render
 from gkml.training.synth.noise import char_noise, draw_plan
 from gkml.training.synth.prose import tie_values
+
+
+class SynthRecord(TrainingRecord):
+    """A generated report: the training record (id, text, spans) and what made it, so a corpus
+    can be counted, filtered and scored by layout, template, level and noise."""
+
+    cells: dict[str, V.Number | None]  # the gold of every printed cell (None: printed blank)
+    facts: list[dict[str, Any]]  # narrative counts: text, kind, value, approx, unit, start, end
+    meta: dict[str, Any]  # agency, year, published
+    template: str  # "2021", "2019" or "none"
+    layout: str  # one of ALL_LAYOUTS
+    noise: list[str]  # the noise kinds that fired
+    consistent: bool  # False when an identity was broken on purpose
+    broken: list[str]  # ids of the checks the gold fails
+    garbled: list[str]  # noise kinds that changed characters of the text
+    level: str  # organ level
+    raw: NotRequired[str]  # the text before ingest (the HTML page), with config "raw"
+
 
 YEARS = {"2021": (2021, 2022, 2023, 2024), "2019": (2019, 2020), "none": (2019, 2020, 2021, 2022, 2023, 2024)}
 _INDEX_STRIDE = 1_000_003  # seeds far apart: report i of seed s never shares a stream with seed s+1
@@ -65,7 +84,7 @@ def map_span(offs: list[int], start: int, end: int) -> tuple[int, int]:
     return bisect_left(offs, start), bisect_left(offs, end)
 
 
-def make_report(index: int, seed: int, config: dict, layout: str | None = None) -> dict[str, Any]:
+def make_report(index: int, seed: int, config: dict, layout: str | None = None) -> SynthRecord:
     """Report ``index`` of the corpus of ``seed``: the same arguments always give the same record."""
     if layout is not None and layout not in ALL_LAYOUTS:
         raise ValueError(f"unknown layout {layout!r} (known: {', '.join(ALL_LAYOUTS)})")
@@ -102,7 +121,8 @@ def make_report(index: int, seed: int, config: dict, layout: str | None = None) 
     raw, raw_spans = doc.render(escape=(lambda s: html.escape(s, quote=False)) if layout == "html" else None)
     text, offs = to_text(raw, layout)
 
-    spans, facts = [], []
+    spans: list[SpanRecord] = []
+    facts: list[dict[str, Any]] = []
     meta: dict[str, Any] = {"agency": None, "year": year, "published": None}
     for rs, re_, piece in raw_spans:
         start, end = map_span(offs, rs, re_)
@@ -121,7 +141,7 @@ def make_report(index: int, seed: int, config: dict, layout: str | None = None) 
             break
 
     broken = sorted({c.id for c in run_checks(gold, template) if not c.ok}) if template != "none" else []
-    record: dict[str, Any] = {
+    record: SynthRecord = {
         "id": f"synth-{seed}-{index:06d}",
         "text": text,
         "spans": sorted(spans, key=lambda s: (s["start"], s["end"])),
@@ -144,13 +164,13 @@ def make_report(index: int, seed: int, config: dict, layout: str | None = None) 
 # --------------------------------------------------------------------------- many reports
 
 
-def _worker(args: tuple[int, int, dict, str | None]) -> dict[str, Any]:
+def _worker(args: tuple[int, int, dict, str | None]) -> SynthRecord:
     return make_report(*args)
 
 
 def generate(
     n: int, seed: int, config: dict, layout: str | None = None, workers: int = 1, start: int = 0
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[SynthRecord]:
     """Reports ``start`` … ``start + n - 1`` in order; the same whatever ``workers`` is."""
     jobs = ((i, seed, config, layout) for i in range(start, start + n))
     if workers <= 1:
@@ -203,11 +223,14 @@ def save(
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
+
+    def rows_too() -> Iterator[dict[str, Any]]:
+        for record in records:
+            yield record
+            rows.append(row(record))
+
     try:
-        with open(out / "reports.jsonl", "w", encoding="utf-8") as f:
-            for record in records:
-                f.write(json.dumps(record, ensure_ascii=False) + "\n")
-                rows.append(row(record))
+        jsonl.write(rows_too(), out / "reports.jsonl")
         Dataset.from_list(rows, features=features).save_to_disk(str(out / "dataset"))
     finally:
         if bars:
@@ -217,10 +240,9 @@ def save(
 
 def load_records(directory: Path) -> list[dict[str, Any]]:
     """Records from ``directory/reports.jsonl`` (or the dataset when only that is there)."""
-    jsonl = directory / "reports.jsonl"
-    if jsonl.exists():
-        with open(jsonl, encoding="utf-8") as f:
-            return [json.loads(line) for line in f if line.strip()]
+    lines = directory / "reports.jsonl"
+    if lines.exists():
+        return jsonl.read(lines)
     if (directory / "dataset").is_dir():
         from datasets import load_from_disk
 
@@ -264,45 +286,4 @@ def format_stats(records: list[dict[str, Any]]) -> str:
     width = max((len(k) for k, _ in items), default=10) + 2
     for i in range(0, len(items), 3):
         lines.append("  " + "".join(f"{k:<{width}}{v:>7}   " for k, v in items[i : i + 3]).rstrip())
-    return "\n".join(lines)
-
-
-# --------------------------------------------------------------------------- the rule baseline per layout
-
-
-def score_labeller(records: list[dict[str, Any]], label_fn=None) -> dict[str, dict[str, float]]:
-    """Cell accuracy per layout of a labeller (default: the rule baseline) read through
-    gkml.assemble.report: a gold cell is right when the assembled report has it with the same value."""
-    from gkml.assemble.report import assemble
-    from gkml.evaluate import values_equal
-
-    if label_fn is None:
-        from gkml.rules.baseline import label as label_fn
-    acc: dict[str, list[int]] = {}
-    for r in records:
-        report = assemble(r["text"], label_fn(r["text"]))
-        right = sum(
-            k in report.cells and values_equal(report.cells[k].value, v) for k, v in r["cells"].items()
-        )
-        docs_exact = int(right == len(r["cells"]))
-        a = acc.setdefault(r["layout"], [0, 0, 0, 0])
-        a[0] += right
-        a[1] += len(r["cells"])
-        a[2] += docs_exact
-        a[3] += 1
-    return {
-        layout: {"cells": a[1], "accuracy": a[0] / a[1] if a[1] else float("nan"), "exact_docs": a[2] / a[3],
-                 "docs": a[3]}  # fmt: skip
-        for layout, a in acc.items()
-    }
-
-
-def format_scores(scores: dict[str, dict[str, float]]) -> str:
-    lines = ["| layout | reports | gold cells | cell accuracy | exact reports |", "|---|---:|---:|---:|---:|"]
-    for layout in [*LAYOUTS, *(k for k in scores if k not in LAYOUTS)]:
-        if layout in scores:
-            s = scores[layout]
-            lines.append(
-                f"| {layout} | {s['docs']} | {s['cells']} | {100 * s['accuracy']:.1f}% | {100 * s['exact_docs']:.1f}% |"
-            )
     return "\n".join(lines)

@@ -172,7 +172,7 @@ def ocr_example(
     `spans` index the text `gkml.io.ingest` reads from `html`; the OCR text is exactly what
     `gkml.io.ingest` reads from a scan of the typeset page (`level`: clean, scan or lowres).
     """
-    from gkml.io.ingest import normalise
+    from gkml.io.normalise import normalise
     from gkml.io.ocr import ocr_images
 
     rng = rng or random.Random(0)

@@ -1,14 +1,14 @@
 """The synthetic corpus: exact spans, gold that passes (or breaks on purpose) the identities,
-layouts that look like the seeds, deterministic output, validated config, the CLI."""
+layouts that look like the seeds, deterministic output, the CLI
+(the config: test_config.py)."""
 
 from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from functools import cache
-from pathlib import Path
-
-import pytest
 
 from gkml.assemble.checks import run_checks
 from gkml.labels import ENTITY_TYPES, FACT_TYPES
@@ -308,7 +308,7 @@ def test_html_is_read_through_ingest():
     assert not re.search(r"</?(table|tr|td|p|div)\b", r["text"]) and " | " in r["text"]
 
 
-# --------------------------------------------------------------------------- noise, determinism, config
+# --------------------------------------------------------------------------- noise, determinism
 
 
 def test_every_noise_kind_happens():
@@ -332,30 +332,6 @@ def test_same_seed_same_records_whatever_the_workers():
     b = list(generate(6, 9, CONFIG, workers=2))
     assert json.dumps(a, ensure_ascii=False) == json.dumps(b, ensure_ascii=False)
     assert a != list(generate(6, 10, CONFIG))
-
-
-@pytest.mark.parametrize(
-    ("overrides", "message"),
-    [
-        ({"templtes": {}}, "templtes"),
-        ({"templates": {"2021": 0.5, "2019": 0.2, "none": 0.2}}, "templates"),
-        ({"layouts": {"pipes": 0.5, "scan": 0.5}}, "layouts.'scan'"),
-        ({"inconsistent": "many"}, "inconsistent"),
-        ({"inconsistent": 1.5}, "inconsistent"),
-        ({"noise": {"rates": {"blur": 0.1}}}, "noise.rates.blur"),
-        ({"noise": {"layouts": {"pipes": {"blur": 0.1}}}}, "noise.layouts.pipes"),
-        ({"raw": "yes"}, "raw"),
-    ],
-)
-def test_config_errors_name_the_key(overrides, message):
-    with pytest.raises(ValueError, match=re.escape(message)):
-        load_config(overrides=overrides)
-
-
-def test_config_file_matches_the_defaults():
-    from gkml.training.synth.config import DEFAULTS
-
-    assert load_config(Path(__file__).resolve().parents[1] / "configs" / "synth.yaml") == DEFAULTS
 
 
 # --------------------------------------------------------------------------- CLI
@@ -387,3 +363,32 @@ def test_cli_examples_print_every_layout(capsys):
     printed = capsys.readouterr().out
     for layout in ALL_LAYOUTS:
         assert f"===== {layout} |" in printed
+
+
+# --------------------------------------------------------------------------- what the generator leans on
+
+
+def test_the_generator_imports_nothing_it_is_scored_with():
+    """Making data must not depend on what reads it: the generator uses ingest (its text is
+    what inference reads) and the checks (its gold), never the labellers or the scorer."""
+    code = (
+        "import sys, gkml.training.synth; "
+        "print(sorted(m for m in sys.modules if m.startswith(('gkml.rules', 'gkml.evaluate', "
+        "'gkml.assemble.report', 'gkml.model', 'gkml.predict'))))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_rule_baseline_scores_per_layout_in_record_order():
+    from gkml.evaluate import format_scores, score_labeller
+
+    records = [*reports("pipes")[:3], *reports("cell_lines")[:3]]
+    scores = score_labeller(records)
+    assert list(scores) == ["pipes", "cell_lines"]
+    assert scores["pipes"]["docs"] == 3
+    assert scores["pipes"]["cells"] == sum(len(r["cells"]) for r in records[:3])
+    assert 0.5 < scores["pipes"]["accuracy"] <= 1.0
+    table = format_scores(scores, order=["cell_lines"]).splitlines()
+    assert table[0].startswith("| layout | reports |")
+    assert [line.split(" | ")[0] for line in table[2:]] == ["| cell_lines", "| pipes"]

@@ -27,7 +27,7 @@ from gkml.schema import (
     template_keys,
 )
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
 def make_table(

@@ -10,10 +10,10 @@ import pytest
 
 from gkml.assemble.report import ALT_MIN, assemble, detect_template, infer_cells
 from gkml.labels import Span
-from gkml.rules.baseline import label
+from gkml.rules import label
 from gkml.schema import CellValue, Section
 
-SAMPLES = Path(__file__).resolve().parents[1] / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 TEXT = (SAMPLES / "000_7cbeb50e901d1ece.txt").read_text(encoding="utf-8")
 
 

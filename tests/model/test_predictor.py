@@ -12,7 +12,7 @@ import pytest
 from gkml.labels import ID2LABEL, LABEL2ID, Span
 from gkml.model.predictor import TagTable, decode, first_tokens, softmax
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
 TABLE = TagTable(ID2LABEL)
 

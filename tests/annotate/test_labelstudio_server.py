@@ -25,11 +25,12 @@ from pathlib import Path
 import pytest
 from conftest import FIXTURES, ROOT, SAMPLES
 
-from gkml import __version__
-from gkml.annotate import connect, find_project, label_config, regions
 from gkml.annotate.backend import make_server
+from gkml.annotate.client import connect, find_project
+from gkml.annotate.config import label_config
+from gkml.annotate.tasks import regions
 from gkml.cli import main
-from gkml.rules.baseline import label
+from gkml.rules import label
 
 pytestmark = pytest.mark.slow
 
@@ -162,9 +163,7 @@ def test_round_trip_keeps_chinese_offsets(env, tmp_path, capsys):
         text = t.data["text"]
         assert text == local[doc_id]["data"]["text"]
         (pred,) = t.predictions
-        assert (
-            pred.model_version if hasattr(pred, "model_version") else pred["model_version"]
-        ) == f"rules-{__version__}"
+        assert (pred.model_version if hasattr(pred, "model_version") else pred["model_version"]) == "rules"
         got = [span_of(r) for r in result_of(pred)]
         assert got == [span_of(r) for r in local[doc_id]["predictions"][0]["result"]]
         for r in result_of(pred):
@@ -234,7 +233,7 @@ def test_connected_ml_backend_pre_annotates_opened_tasks(env, tmp_path):
         ls = connect()
         project = find_project(ls, title)
         ml = ls.ml.create(url=backend.url, project=project.id, title="gkml rules", is_interactive=True)
-        assert ml.readable_state == "Connected" and ml.model_version == f"rules-{__version__}"
+        assert ml.readable_state == "Connected" and ml.model_version == "rules"
         task_ids = [t.id for t in ls.tasks.list(project=project.id)]
         ls.tasks.get(id=task_ids[0])  # opening a task in the editor asks the backend
         ls.actions.create(  # the Data Manager's "Retrieve Predictions" on the other one

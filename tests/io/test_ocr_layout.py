@@ -1,0 +1,70 @@
+"""Tests of gkml.io.geometry (skew, ruled tables) and gkml.io.ocr_layout (OCR characters as lines and rows)."""
+
+import cv2
+import numpy as np
+import pytest
+
+from gkml.io.geometry import Table, estimate_skew, find_tables
+from gkml.io.ocr_layout import Char, Page, page_text
+
+# --------------------------------------------------------------------------- geometry and layout
+
+
+def ruled_page(angle: float = 0.0) -> np.ndarray:
+    """A 1654x1200 white page with a 3x3 ruled grid whose top-left cell spans two columns."""
+    img = np.full((1200, 1654), 255, np.uint8)
+    xs, ys = [200, 600, 1000, 1400], [300, 380, 460, 540]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        top = ys[1] if x == 600 else ys[0]  # no rule between the first two cells of row 1
+        cv2.line(img, (x, top), (x, ys[-1]), 0, 2)
+    for k, y in enumerate(range(700, 1100, 60)):  # some text-like ink so skew has lines to vote on
+        cv2.putText(img, f"gkml ocr line {k}", (200, y), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 0, 3)
+    if angle:
+        m = cv2.getRotationMatrix2D((827, 600), angle, 1.0)
+        img = cv2.warpAffine(img, m, (1654, 1200), borderValue=255)
+    return img
+
+
+@pytest.mark.parametrize("angle", [0.0, 0.7, -1.3])
+def test_skew_is_estimated_to_a_tenth_of_a_degree(angle):
+    assert estimate_skew(ruled_page(angle)) == pytest.approx(-angle, abs=0.1)
+
+
+def test_ruled_table_cells_with_a_span():
+    tables, mask = find_tables(ruled_page())
+    assert len(tables) == 1
+    t = tables[0]
+    assert (t.x0, t.y0) == pytest.approx((200, 300), abs=8) and (t.x1, t.y1) == pytest.approx((1402, 542), abs=8)
+    cells = sorted(t.cells, key=lambda c: (c[1], c[0]))
+    assert len(cells) == 8  # 3x3 with the first two of row 1 merged
+    assert cells[0][2] - cells[0][0] > 700  # the spanning cell
+    assert mask[300, 800] and not mask[340, 800]
+
+
+def ch(s, x, y, line, w=30, h=40, score=0.9):
+    return [Char(c, score, x + i * w, y, x + (i + 1) * w, y + h, line) for i, c in enumerate(s)]
+
+
+def test_page_text_rows_cells_and_tilted_lines():
+    """Prose lines grouped despite a slope; table cells joined by ' | ', a wrapped cell glued,
+    a spanned cell written once, an empty cell kept as an empty field."""
+    labels = np.zeros((300, 700), np.int32)
+    cells = [(0, 0, 400, 100), (400, 0, 700, 100), (0, 100, 200, 300), (200, 100, 400, 300), (400, 100, 700, 300)]
+    for k, (x0, y0, x1, y1) in enumerate(cells, start=1):
+        labels[y0 + 2 : y1 - 2, x0 + 2 : x1 - 2] = k
+    table = Table(100, 500, 800, 800, [(x0 + 100, y0 + 500, x1 + 100, y1 + 500) for x0, y0, x1, y1 in cells], labels)
+    chars = (
+        ch("一、总体情况", 100, 100, 0)
+        + ch("第一段文字", 100, 200, 1) + ch("接着写", 260, 204, 2)  # the same line, 4 px lower: a tilt
+        + ch("规章", 110, 530, 3) + ch("12", 510, 530, 4)
+        + ch("本年新收政府", 110, 610, 5) + ch("信息", 110, 660, 6)  # a label wrapped inside its cell
+        + ch("7", 510, 630, 7)
+        + ch("第二行", 100, 900, 8)
+    )
+    piece = page_text(Page(chars, [table], np.eye(2, 3), (1654, 2339)))
+    assert "".join(piece.chars) == "一、总体情况\n第一段文字接着写\n规章 | 12\n本年新收政府信息 |  | 7\n第二行"
+    assert len(piece.rects) == len(piece.chars)
+    i = "".join(piece.chars).index("12")
+    assert piece.rects[i] == (510, 530, 540, 570)
