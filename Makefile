@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip install --quiet -c constraints.txt
 OUT    ?= outputs
 
-.PHONY: demo test lint install install-dev clean
+.PHONY: demo test lint install install-dev system-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,17 @@ demo: install
 	$(BIN)/gkml audit $(OUT)/samples.jsonl --html $(OUT)/audit.html
 	@echo "Results: $(OUT)/samples.jsonl (one JSON line per report), $(OUT)/samples.csv (one row per report), $(OUT)/audit.html"
 
-test: install-dev
+# What the tests need beyond Python: LibreOffice and CJK fonts (documents typeset as organs make
+# them), Chromium (the audit page in a real browser). Installed only when missing; inference
+# needs none of them.
+SYSTEM_DEPS = libreoffice-writer-nogui fonts-noto-cjk chromium
+system-deps:
+	@if ! command -v soffice >/dev/null || ! command -v chromium >/dev/null || ! fc-list | grep -q "Noto Sans CJK"; then \
+		echo "installing $(SYSTEM_DEPS) (apt-get)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_DEPS); \
+	fi
+
+test: install-dev system-deps
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
 
