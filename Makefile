@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip install --quiet -c constraints.txt
 OUT    ?= outputs
 
-.PHONY: demo test lint install install-dev system-deps clean
+.PHONY: demo test lint install install-dev system-deps chains clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(VENV)/.installed: $(BIN)/python pyproject.toml constraints.txt
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) -e '.[ml,ls,scale,dev]'
+	$(PIP) -e '.[ml,ls,scale,dev,chains]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,6 +36,14 @@ system-deps:
 		echo "installing $(SYSTEM_DEPS) (apt-get)"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(SYSTEM_DEPS); \
 	fi
+
+# Training chains (gkml.training.chains): synthetic reports typeset by LibreOffice and read back by every
+# extractor but OCR into data/chains/train/<chain>/reports.jsonl, and the committed OCR corpus
+# (corpora/chains-ocr.jsonl.gz, rebuilt by the command in scripts/build_chains.py) unpacked beside them.
+CHAINS_N ?= 200
+chains: install-dev system-deps
+	$(BIN)/python scripts/build_chains.py --n $(CHAINS_N) --seed 21 -o data/chains/train
+	$(BIN)/python scripts/build_chains.py --unpack corpora/chains-ocr.jsonl.gz -o data/chains/train
 
 test: install-dev system-deps
 	$(BIN)/ruff check .

@@ -4,13 +4,16 @@ reports per layout against the generator's gold.
 For each engine — rules, the model in fp32, the model with int8 quantisation, and the
 hybrid (model + rule spans as fallback candidates) — prints:
 
-- on the five seeds (``samples/`` vs ``tests/fixtures``): cells right, documents exact,
-  and whether every identity verdict matches the gold's;
+- on the five seeds (``samples/`` vs ``tests/fixtures``) and the ten real fragments
+  (``tests/fixtures/real``): cells right, documents exact, whether every identity verdict
+  matches the gold's, and the narrative facts: F1, kinds right of the facts found;
 - on N held-out synthetic reports per layout (a seed no training config uses), split by
   noise level (clean: no OCR/scrape noise fired; noisy: some did): cell accuracy, exact
   reports, and the share of reports whose failed identities (by id) are exactly those the
-  gold breaks; then the cells each engine reads wrong, as counts. Several corpus seeds pool
-  their reports (``--seed 8,11,14``).
+  gold breaks; then the cells each engine reads wrong, as counts; then the narrative facts per
+  layout: precision, recall, F1, kinds right of the facts found, and recall on the facts that are
+  items of an enumeration (:func:`gkml.numbers.in_enumeration`). Several corpus seeds pool their
+  reports (``--seed 8,11,14``).
 
     .venv/bin/python bench/accuracy.py --n 20
     .venv/bin/python bench/accuracy.py --n 100 --seed 8,11,14 --engines rules,model
@@ -30,6 +33,7 @@ sys.path.insert(0, str(ROOT))
 from gkml.assemble.report import assemble  # noqa: E402
 from gkml.engines import get_labeller, label_many  # noqa: E402
 from gkml.evaluate import evaluate_files, values_equal  # noqa: E402
+from gkml.evaluate_facts import FactTally, score_facts  # noqa: E402
 from gkml.predict import expand_inputs, predict_paths  # noqa: E402
 from gkml.write import write_jsonl  # noqa: E402
 
@@ -43,17 +47,23 @@ def labeller_for(name: str, model: str, batch_size: int):
     return engine, get_labeller(engine, model, batch_size=batch_size, quantize=name == "model-int8")
 
 
-def seeds(name: str, labeller) -> str:
+def seeds(name: str, labeller, inputs: str = "samples", gold: str = "tests/fixtures") -> str:
     engine = ENGINE_OF[name]
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "seeds.jsonl"
-        write_jsonl(predict_paths(expand_inputs([str(ROOT / "samples")]), engine=engine, labeller=labeller), out)
-        r = evaluate_files(out, ROOT / "tests" / "fixtures")
+        paths = expand_inputs([str(p) for p in sorted((ROOT / inputs).glob("*.txt"))])
+        write_jsonl(predict_paths(paths, engine=engine, labeller=labeller), out)
+        r = evaluate_files(out, ROOT / gold)
     ids = r["identities"]
     agree = f"{ids['docs_agreeing']}/{ids['n_docs']}"
-    c = r["cells"]
+    c, f = r["cells"], r["facts"]
     return (f"| {name} | {c['correct']}/{c['total']} ({100 * c['accuracy']:.1f}%) | "
-            f"{r['exact_docs']['correct']}/{r['exact_docs']['total']} | {agree} |")  # fmt: skip
+            f"{r['exact_docs']['correct']}/{r['exact_docs']['total']} | {agree} | "
+            f"{_f(f['precision'])} / {_f(f['recall'])} / {_f(f['f1'])} | {f['kinds']['correct']}/{f['kinds']['total']} |")  # fmt: skip
+
+
+def _f(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
 
 
 def noise_level(record: dict) -> str:
@@ -61,12 +71,16 @@ def noise_level(record: dict) -> str:
     return "noisy" if record["noise"] else "clean"
 
 
-def synthetic(labeller, records: list[dict]) -> dict[tuple[str, str], list[int]]:
-    """(layout, noise level) → [right cells, gold cells, exact reports, reports, identity verdicts right]."""
+def synthetic(labeller, records: list[dict], facts: dict[str, FactTally]) -> dict[tuple[str, str], list[int]]:
+    """(layout, noise level) → [right cells, gold cells, exact reports, reports, identity verdicts right];
+    the narrative facts are added up per layout into ``facts``."""
     acc: dict[str, list[int]] = {}
     spans_all = label_many(labeller, [r["text"] for r in records])
     for r, spans in zip(records, spans_all, strict=True):
         report = assemble(r["text"], spans)
+        doc_facts = score_facts([vars(f) for f in report.facts], r["facts"], r["text"])
+        facts.setdefault(r["layout"], FactTally()).add(doc_facts)
+        facts.setdefault("all", FactTally()).add(doc_facts)
         right = sum(k in report.cells and values_equal(report.cells[k].value, v) for k, v in r["cells"].items())
         failed = sorted({c.id for c in report.checks if not c.ok and c.severity == "error"})
         a = acc.setdefault((r["layout"], noise_level(r)), [0, 0, 0, 0, 0])
@@ -95,14 +109,21 @@ def main(argv: list[str] | None = None) -> int:
     engines = args.engines.split(",")
     labellers = {name: labeller_for(name, args.model, args.batch_size)[1] for name in engines}
 
+    header = ("| engine | cells right | documents exact | identity verdicts agree | facts P / R / F1 | fact kinds right |\n"
+              "|---|---:|---:|---:|---:|---:|")  # fmt: skip
     print("Seeds (samples/ against tests/fixtures)\n")
-    print("| engine | cells right | documents exact | identity verdicts agree |\n|---|---:|---:|---:|")
+    print(header)
     for name in engines:
         print(seeds(name, labellers[name]))
+    print("\nReal fragments (tests/fixtures/real)\n")
+    print(header)
+    for name in engines:
+        print(seeds(name, labellers[name], "tests/fixtures/real", "tests/fixtures/real"))
 
     print(f"\nHeld-out synthetic reports, {args.n} per layout and seed (seed {args.seed}): cell accuracy / exact reports / "
           "failed identities exactly the gold's\n")  # fmt: skip
-    scores = {name: synthetic(labellers[name], records) for name in engines}
+    facts: dict[str, dict[str, FactTally]] = {name: {} for name in engines}
+    scores = {name: synthetic(labellers[name], records, facts[name]) for name in engines}
     print("| layout | noise | " + " | ".join(engines) + " |\n|---|---|" + "---:|" * len(engines))
     groups = [(layout, level) for layout in ALL_LAYOUTS for level in ("clean", "noisy", "all")]
     for layout, level in [*groups, ("all", "all")]:
@@ -124,6 +145,20 @@ def main(argv: list[str] | None = None) -> int:
         cells = scores[engines[0]][layout, level][1]
         if cells:
             print(f"| {layout} | {level} | {cells:,} | " + " | ".join(f"{cells - r:,}" for r in right) + " |")
+
+    print("\nNarrative facts per layout: P / R / F1 / kinds right of the facts found / recall on enumeration items\n")
+    print("| layout | gold facts | " + " | ".join(engines) + " |\n|---|---:|" + "---:|" * len(engines))
+    for layout in [*ALL_LAYOUTS, "all"]:
+        if layout not in facts[engines[0]]:
+            continue
+        first = facts[engines[0]][layout]
+        row = []
+        for name in engines:
+            s = facts[name][layout].summary()
+            k, e = s["kinds"], s["enumerations"]
+            row.append(f"{_f(s['precision'])} / {_f(s['recall'])} / {_f(s['f1'])} / {_f(k['accuracy'])} / "
+                       f"{_f(e['accuracy'])} ({e['total']})")  # fmt: skip
+        print(f"| {layout} | {first.tp + first.fn:,} | " + " | ".join(row) + " |")
     return 0
 
 

@@ -1,26 +1,36 @@
-"""Throughput of OCR input: pages per second for OCR alone, documents per second end to end.
+"""Throughput of OCR input, one worker against two (or any list), in one run: pages/s and documents/s.
 
-Not a test: it prints figures. The inputs are scanned PDFs; by default the `-scan` variants
-written by scripts/render_pages.py into data/rendered/pdf, or, when those are absent, seed
-000 typeset (tests/fixtures/ocr/000_text.pdf) and degraded into a scan on the fly.
+Not a test: it prints figures. The input is one scan of `--pages` pages (default 5): the pages of
+the scanned PDFs given, or of the `-scan` variants scripts/render_pages.py writes into
+data/rendered/pdf, or, when those are absent, seed 000 typeset (tests/fixtures/ocr/000_text.pdf)
+and degraded into a scan here (its 4 pages, then again from the first, each degraded afresh).
 
-    python bench/ocr_throughput.py                       # all -scan PDFs of data/rendered/pdf
-    python bench/ocr_throughput.py --docs 2 --engine rules
-    python bench/ocr_throughput.py path/to/*.pdf
+    python bench/ocr_throughput.py                          # a 5-page scan, workers 1 and 2
+    python bench/ocr_throughput.py --workers 1,2 --docs 2 --engine rules
+    python bench/ocr_throughput.py path/to/*-scan.pdf --pages 8
 
-Wall time on a shared machine moves with its load; CPU seconds (process time, all threads)
-are printed beside it as the steadier figure.
+For each worker count it reports:
+- start: the pool started and each worker's engine loaded (1 worker: the engine in this process),
+  paid once per batch;
+- OCR: the pages read with the workers warm (what every further document of a batch costs),
+  pages/s, and the ratio to the first worker count;
+- end to end: `--docs` runs of `predict` on the scan (reading, OCR, labelling, assembly) with the
+  workers warm, documents/s.
+Wall time on a shared machine moves with its load (printed): compare figures of one run.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -30,59 +40,83 @@ from gkml.io import ocr  # noqa: E402
 from gkml.predict import predict_one  # noqa: E402
 
 
-def _inputs(paths: list[str], limit: int) -> list[Path]:
-    if paths:
-        return [Path(p) for p in paths][:limit]
-    found = sorted((ROOT / "data" / "rendered" / "pdf").glob("*-scan.pdf"))
-    if found:
-        return found[:limit]
+def _scan(paths: list[str], pages: int) -> Path:
+    """One image-only PDF of `pages` pages taken from the inputs (cycled when they have fewer)."""
     from gkml.training.synth.ocr_layout import degrade, images_to_pdf, pdf_to_images
 
-    tmp = Path(tempfile.mkdtemp(prefix="gkml-bench-"))
-    pages = pdf_to_images((ROOT / "tests" / "fixtures" / "ocr" / "000_text.pdf").read_bytes())
-    out = tmp / "000_scan.pdf"
-    out.write_bytes(images_to_pdf([degrade(p, random.Random(0), "scan") for p in pages]))
-    return [out]
+    sources = [Path(p) for p in paths] or sorted((ROOT / "data" / "rendered" / "pdf").glob("*-scan.pdf"))
+    rng = random.Random(0)
+    if sources:
+        images = [img for src in sources for img in pdf_to_images(src.read_bytes(), 200)]
+    else:
+        images = [degrade(p, rng, "scan") for p in pdf_to_images((ROOT / "tests/fixtures/ocr/000_text.pdf").read_bytes())]
+    chosen = [images[i % len(images)] if i < len(images) else degrade(images[i % len(images)], rng, "scan")
+              for i in range(pages)]  # fmt: skip
+    out = Path(tempfile.mkdtemp(prefix="gkml-bench-")) / f"scan_{pages}p.pdf"
+    out.write_bytes(images_to_pdf(chosen, 200, quality=85))
+    return out
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and its children (the pool's workers) so far: beside wall time,
+    the figure a busy machine moves less."""
+    import psutil
+
+    me = psutil.Process()
+    total = sum(me.cpu_times()[:2])
+    for child in me.children(recursive=True):
+        with contextlib.suppress(psutil.Error):  # a child that just ended
+            total += sum(child.cpu_times()[:2])
+    return total
+
+
+def _warm(workers: int) -> float:
+    """Start the pool (or this process's engine) and load every worker's engine; seconds taken."""
+    t0 = time.perf_counter()
+    if workers == 1:
+        ocr._engine()
+    else:
+        blank = np.full((200, 300, 3), 255, np.uint8)
+        ocr.read_pages(list(range(workers)), lambda k: blank, workers=workers)
+    return time.perf_counter() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("paths", nargs="*", help="scanned PDFs (default: data/rendered/pdf/*-scan.pdf)")
-    ap.add_argument("--docs", type=int, default=3, help="at most this many documents (default 3)")
-    ap.add_argument("--engine", default="model", choices=sorted(ENGINES))
+    ap.add_argument("paths", nargs="*", help="scanned PDFs to take pages from (default: data/rendered/pdf/*-scan.pdf)")
+    ap.add_argument("--pages", type=int, default=5, help="pages of the scan read (default 5)")
+    ap.add_argument("--workers", default="1,2", help="worker counts to compare, in this order (default 1,2)")
+    ap.add_argument("--docs", type=int, default=1, help="end-to-end runs per worker count (default 1)")
+    ap.add_argument("--engine", default="rules", choices=sorted(ENGINES), help="labeller end to end (default rules)")
     args = ap.parse_args()
-    docs = _inputs(args.paths, args.docs)
-    print(f"{ocr.engine_version()}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}")
-
-    t0, c0 = time.perf_counter(), time.process_time()
-    ocr._engine()
-    print(f"engine load: {time.perf_counter() - t0:.2f} s wall, {time.process_time() - c0:.2f} s CPU")
-
-    n_pages, wall, cpu = 0, 0.0, 0.0
-    for path in docs:
-        import pypdfium2 as pdfium
-
-        data = path.read_bytes()
-        count = len(pdfium.PdfDocument(data))
-        for i in range(count):
-            t0, c0 = time.perf_counter(), time.process_time()
-            got = ocr.ocr_images(ocr.render_pdf_pages(data, [i]), [i])
-            wall += time.perf_counter() - t0
-            cpu += time.process_time() - c0
-            n_pages += 1
-            print(f"  {path.name} p{i + 1}: {got.chars} chars, confidence {got.confidence:.3f}")
-    print(f"OCR: {n_pages} pages in {wall:.1f} s wall ({cpu:.1f} s CPU): "
-          f"{n_pages / wall:.3f} pages/s, {wall / n_pages:.2f} s/page wall, {cpu / n_pages:.2f} CPU s/page")
-
+    counts = [int(w) for w in args.workers.split(",")]
+    scan = _scan(args.paths, args.pages)
+    data = scan.read_bytes()
+    print(f"{ocr.engine_version()}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}; "
+          f"{args.pages}-page scan {scan}")  # fmt: skip
     labeller = get_labeller(args.engine)
-    t0, c0 = time.perf_counter(), time.process_time()
-    ok = 0
-    for path in docs:
-        report = predict_one(str(path), labeller, args.engine)
-        ok += report.status == "ok"
-    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    print(f"end to end ({args.engine}): {len(docs)} scanned documents ({ok} ok, {n_pages} pages) in {wall:.1f} s wall "
-          f"({cpu:.1f} s CPU): {len(docs) / wall:.4f} docs/s, {wall / len(docs):.1f} s/doc")
+    base = None
+    texts = {}
+    for workers in counts:
+        ocr.shutdown_pool()
+        start = _warm(workers)
+        t0, c0 = time.perf_counter(), _cpu()
+        got = ocr.ocr_pdf_pages(data, list(range(args.pages)), workers=workers)
+        wall = time.perf_counter() - t0
+        texts[workers] = [got[i].text for i in range(args.pages)]
+        base = base or wall
+        print(f"workers {workers}: start {start:.1f} s; OCR {args.pages} pages in {wall:.1f} s wall "
+              f"({(_cpu() - c0) / args.pages:.1f} CPU s a page, all processes): {args.pages / wall:.3f} pages/s, "
+              f"{wall / base:.2f}× the time of {counts[0]} worker(s); load average {os.getloadavg()[0]:.2f}")
+        ocr.configure(workers=workers)
+        t0 = time.perf_counter()
+        ok = sum(predict_one(str(scan), labeller, args.engine).status == "ok" for _ in range(args.docs))
+        wall = time.perf_counter() - t0
+        print(f"  end to end ({args.engine}): {args.docs} document(s) ({ok} ok) in {wall:.1f} s: "
+              f"{args.docs / wall:.4f} docs/s, {args.pages * args.docs / wall:.3f} pages/s")
+    ocr.shutdown_pool()
+    same = all(t == texts[counts[0]] for t in texts.values())
+    print(f"same text from every worker count: {same}")
 
 
 if __name__ == "__main__":

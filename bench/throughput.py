@@ -1,133 +1,238 @@
-"""Throughput of `gkml predict` on synthetic reports of realistic length (not a test).
+"""Throughput of `gkml predict` end to end on real-length reports (a benchmark, not a test).
 
-Writes N synthetic reports (every layout, as the files ingest reads: .html for the HTML
-layout, .txt otherwise) to a temporary folder, then reads them with each engine — the
-rules, the model in fp32 and the model with dynamic int8 quantisation — and prints
-documents/s, characters/s, the share of time in ingest / labelling / assembly (and, for
-the model, tokenise / forward / decode inside labelling) and the cell accuracy against the
-generator's gold (so a faster variant that reads worse shows it).
+The corpus: the bundled samples (2.8-5.2k characters) and synthetic reports (every layout,
+`gkml synth`'s generator) lengthened to 6-10k characters, the length of real annual reports,
+by inserting whole prose paragraphs of other synthetic reports into their narrative sections
+(never by gluing two reports: each keeps one set of tables). Written as .txt files.
 
-    .venv/bin/python bench/throughput.py --n 40                     # all engines
-    .venv/bin/python bench/throughput.py --n 200 --engines model --batch-size 32 --threads 2
+Each configuration runs as its own `gkml predict DIR -o OUT -q ...` command in a fresh process,
+so its wall time includes start-up and its peak RSS is its own (the sum over the command and
+its worker processes, sampled every 20 ms). Printed per configuration: reports/s, characters/s,
+wall and CPU seconds, peak RSS, how many reports' cells differ from the torch backend's, and
+its time relative to the rule engine's. Then the start-up: one report end to end.
 
-Times exclude loading the model (printed apart). Keep N small on a shared machine.
+    .venv/bin/python bench/throughput.py                 # 300 reports: rules, torch, ONNX fp32/int8 x workers 1/2
+    .venv/bin/python bench/throughput.py --n 60 --configs rules,onnx-w2
+
+The int8 graph is exported on the fly into a temporary copy of the model directory when the
+model does not ship one. The machine's load average is printed: on a shared machine, rerun.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+_SCRIPT = Path(sys.executable).parent / "gkml"
+GKML = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "gkml"]  # the installed command
+# name -> (engine, extra arguments of gkml predict)
+CONFIGS = {
+    "rules": ("rules", ["--workers", "1"]),
+    "torch": ("model", ["--backend", "torch", "--workers", "1"]),
+    "onnx-w1": ("model", ["--backend", "onnx", "--workers", "1"]),
+    "onnx-w2": ("model", ["--backend", "onnx", "--workers", "2"]),
+    "onnx-int8-w1": ("model", ["--backend", "onnx", "--quantize", "--workers", "1"]),
+    "onnx-int8-w2": ("model", ["--backend", "onnx", "--quantize", "--workers", "2"]),
+    "default": ("model", []),  # what `gkml predict` does when told nothing
+}
+LABELS = {
+    "rules": "rules",
+    "torch": "model, torch (fp32, 1 process x 2 threads)",
+    "onnx-w1": "model, ONNX fp32, 1 process x 2 threads",
+    "onnx-w2": "model, ONNX fp32, 2 workers x 1 thread",
+    "onnx-int8-w1": "model, ONNX int8, 1 process x 2 threads",
+    "onnx-int8-w2": "model, ONNX int8, 2 workers x 1 thread",
+    "default": "`gkml predict` default",
+}
+_HEADING = re.compile(r"^[一二三四五六七八九十]、", re.M)
 
-from gkml.engines import get_labeller  # noqa: E402
-from gkml.evaluate import values_equal  # noqa: E402
-from gkml.predict import Timings, predict_paths  # noqa: E402
+
+def _prose_bank(seed: int, config: dict) -> list[str]:
+    """Whole prose paragraphs of 40 synthetic reports: long lines without table bars or
+    headings, few digits (so the tables of the report they join keep their meaning)."""
+    from gkml.training.synth import make_report
+
+    bank = []
+    for i in range(40):
+        for line in make_report(10_000 + i, seed, config)["text"].splitlines():
+            digits = sum(c.isdigit() for c in line)
+            if len(line) >= 80 and "|" not in line and not _HEADING.match(line) and digits <= len(line) // 20:
+                bank.append(line)
+    return bank
 
 
-def write_corpus(n: int, seed: int, folder: Path) -> tuple[list[str], dict[str, dict]]:
-    """N reports as input files; returns the paths and the gold cells by path."""
+def long_reports(n: int, seed: int = 11, low: int = 6000, high: int = 10000) -> list[str]:
+    """``n`` synthetic reports of ``low``-``high`` characters (see the module docstring)."""
     from gkml.training.synth import load_config, make_report
 
     config = load_config(None)
-    config["raw"] = True
-    paths, gold = [], {}
+    bank = _prose_bank(seed, config)
+    rng = random.Random(seed)
+    out = []
     for i in range(n):
-        r = make_report(i, seed, config)
-        path = folder / f"{i:05d}_{r['layout']}.{'html' if r['layout'] == 'html' else 'txt'}"
-        path.write_text(r["raw"] if r["layout"] == "html" else r["text"], encoding="utf-8")
-        paths.append(str(path))
-        gold[str(path)] = r["cells"]
-    return paths, gold
+        text = make_report(i, seed, config)["text"]
+        target = rng.randint(low, high)
+        heads = [m.start() for m in _HEADING.finditer(text)]
+        # after the paragraph under the first heading (总体情况), else after the title line
+        at = text.find("\n", text.find("\n", heads[0]) + 1) + 1 if heads else text.find("\n") + 1
+        extra = []
+        while len(text) + sum(len(p) + 1 for p in extra) < target:
+            extra.append(rng.choice(bank))
+        out.append(text[:at] + "".join(p + "\n" for p in extra) + text[at:])
+    return out
 
 
-def run(name: str, engine: str, paths: list[str], gold: dict[str, dict], **opts) -> dict:
+def write_corpus(folder: Path, n: int, seed: int) -> list[Path]:
+    """The samples plus ``n`` - 5 long synthetic reports, as .txt files in ``folder``."""
+    samples = sorted((ROOT / "samples").glob("*.txt"))
+    paths = []
+    for p in samples:
+        paths.append(folder / p.name)
+        shutil.copy(p, paths[-1])
+    for i, text in enumerate(long_reports(max(0, n - len(samples)), seed)):
+        paths.append(folder / f"long_{i:04d}.txt")
+        paths[-1].write_text(text, encoding="utf-8")
+    return paths
+
+
+def int8_model(model: Path, tmp: Path) -> Path:
+    """A model directory with ``model.int8.onnx``: the model's own, or a temporary copy with one."""
+    if (model / "model.int8.onnx").is_file():
+        return model
+    from gkml.model.export import quantize_onnx
+
+    copy = tmp / "model-int8"
+    shutil.copytree(model, copy)
+    quantize_onnx(copy)
+    return copy
+
+
+def _tree_rss(pid: int) -> int:
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for p in procs:
+        with contextlib.suppress(psutil.Error):  # a worker that just ended
+            total += p.memory_info().rss
+    return total
+
+
+def run(cmd: list[str]) -> dict:
+    """Run one command; wall, CPU seconds (it and its workers) and peak RSS of its process tree."""
+    peak = 0
+    before = os.times()
+    load0 = os.getloadavg()[0]
     t0 = time.perf_counter()
-    labeller = get_labeller(engine, opts.pop("model", None), **opts)
-    load = time.perf_counter() - t0
-    predictor = labeller.model if hasattr(labeller, "rules") else labeller  # the hybrid wraps a predictor
-    if hasattr(predictor, "timings"):
-        predictor.timings.update(dict.fromkeys(predictor.timings, 0.0))
-    timings = Timings()
-    t0 = time.perf_counter()
-    reports = list(predict_paths(paths, engine=engine, labeller=labeller, timings=timings))
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, _tree_rss(proc.pid))
+            time.sleep(0.02)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, err = proc.communicate()
     wall = time.perf_counter() - t0
-    right = total = 0
-    for r in reports:
-        cells = gold[r.source]
-        total += len(cells)
-        right += sum(k in r.cells and values_equal(r.cells[k].value, v) for k, v in cells.items())
-    inner = dict(getattr(predictor, "timings", {}))
-    return {
-        "name": name,
-        "load": load,
-        "wall": wall,
-        "docs": timings.docs,
-        "chars": timings.chars,
-        "ingest": timings.ingest,
-        "label": timings.label,
-        "assemble": timings.assemble,
-        "inner": inner,
-        "accuracy": right / total if total else float("nan"),
-        "errors": sum(r.status != "ok" for r in reports),
-    }
+    done.set()
+    sampler.join()
+    after = os.times()
+    if proc.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return {"wall": wall, "cpu": cpu, "rss_mb": peak / 2**20, "load": (load0 + os.getloadavg()[0]) / 2, "stdout": out}
 
 
-def table(results: list[dict]) -> str:
-    head = "| engine | docs/s | chars/s | ingest | label | assemble | inside label: tokenise / forward / merge / decode | cell accuracy | load s |"
-    lines = [head, "|---|---:|---:|---:|---:|---:|---|---:|---:|"]
-    for r in results:
-        total = r["ingest"] + r["label"] + r["assemble"]
-        share = [f"{100 * r[k] / total:.0f}%" for k in ("ingest", "label", "assemble")]
-        inner = r["inner"]
-        if inner and r["label"]:
-            split = " / ".join(f"{100 * inner[k] / r['label']:.0f}%" for k in ("tokenise", "model", "merge", "decode"))
-        else:
-            split = "-"
-        lines.append(
-            f"| {r['name']} | {r['docs'] / r['wall']:.1f} | {r['chars'] / r['wall']:,.0f} | {' | '.join(share)} | "
-            f"{split} | {100 * r['accuracy']:.1f}% | {r['load']:.1f} |"
-        )
-    return "\n".join(lines)
+def cells_of(path: Path) -> dict[str, dict]:
+    out = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        out[r["source"]] = {k: (c["value"], c["raw"], c["start"], c["end"], c["inferred"]) for k, c in r["cells"].items()}
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--n", type=int, default=40, help="synthetic reports (default 40)")
-    ap.add_argument("--seed", type=int, default=11, help="corpus seed (default 11: not a training seed)")
-    ap.add_argument("--model", default="models/gkml-small", help="model directory (default: %(default)s)")
-    ap.add_argument("--engines", default="rules,model,model-int8", help="comma-separated: rules, model, model-int8, hybrid")
-    ap.add_argument("--batch-size", type=int, default=16, help="model windows per forward pass (default 16)")
-    ap.add_argument("--threads", type=int, help="torch threads (default: every core this process may use)")
+    ap.add_argument("--n", type=int, default=300, help="reports: the 5 samples and N-5 long synthetic ones (default 300)")
+    ap.add_argument("--seed", type=int, default=11, help="synthetic corpus seed (default 11: not a training seed)")
+    ap.add_argument("--model", default=str(ROOT / "models" / "gkml-small"), help="model directory")
+    ap.add_argument("--configs", default="rules,torch,onnx-w1,onnx-w2,onnx-int8-w1,onnx-int8-w2",
+                    help=f"comma-separated, in order: {', '.join(CONFIGS)}")  # fmt: skip
+    ap.add_argument("--keep", metavar="DIR", help="write the corpus and outputs here (default: a temporary folder)")
     args = ap.parse_args(argv)
+    names = args.configs.split(",")
+    unknown = [n for n in names if n not in CONFIGS]
+    if unknown:
+        raise SystemExit(f"unknown configurations: {unknown} (known: {', '.join(CONFIGS)})")
 
-    with tempfile.TemporaryDirectory(prefix="gkml-bench-") as tmp:
-        t0 = time.perf_counter()
-        paths, gold = write_corpus(args.n, args.seed, Path(tmp))
-        chars = sum(len(Path(p).read_text(encoding="utf-8")) for p in paths)
-        print(f"{args.n} synthetic reports, {chars:,} characters (mean {chars // max(args.n, 1):,}), "
-              f"written in {time.perf_counter() - t0:.1f}s", file=sys.stderr)  # fmt: skip
-        results = []
-        for name in args.engines.split(","):
-            if name == "rules":
-                results.append(run("rules", "rules", paths, gold))
-            elif name in ("model", "model-int8", "hybrid"):
-                opts = {"model": args.model, "batch_size": args.batch_size, "quantize": name == "model-int8",
-                        "threads": args.threads}  # fmt: skip
-                label = {"model": "model fp32", "model-int8": "model int8", "hybrid": "hybrid (fp32 + rules)"}[name]
-                results.append(run(label, "hybrid" if name == "hybrid" else "model", paths, gold, **opts))
-            else:
-                raise SystemExit(f"unknown engine {name!r}")
-            print(f"  {name}: done", file=sys.stderr)
-    import torch
+    with tempfile.TemporaryDirectory(prefix="gkml-bench-") as tmp_name:
+        tmp = Path(args.keep) if args.keep else Path(tmp_name)
+        corpus = tmp / "corpus"
+        corpus.mkdir(parents=True, exist_ok=True)
+        paths = write_corpus(corpus, args.n, args.seed)
+        lengths = [len(p.read_text(encoding="utf-8")) for p in paths]
+        chars = sum(lengths)
+        print(f"{len(paths)} reports ({len(paths) - 5} long synthetic, seed {args.seed}, + the 5 samples): "
+              f"{chars:,} characters, {min(lengths):,}-{max(lengths):,} each, mean {chars // len(paths):,}; "
+              f"{os.cpu_count()} cores", file=sys.stderr)  # fmt: skip
+        model = Path(args.model)
+        int8 = int8_model(model, tmp) if any("int8" in n for n in names) else model
+        results = {}
+        for name in names:
+            engine, extra = CONFIGS[name]
+            out = tmp / f"{name}.jsonl"
+            cmd = [*GKML, "predict", str(corpus), "-o", str(out), "-q", "--engine", engine, *extra]
+            if engine != "rules":
+                cmd += ["--model", str(int8 if "int8" in name else model)]
+            r = run(cmd)
+            r["cells"] = cells_of(out)
+            results[name] = r
+            print(f"  {name}: {len(paths) / r['wall']:.2f} reports/s, {r['rss_mb']:.0f} MB", file=sys.stderr)
+        # start-up: one report, end to end
+        one = str(ROOT / "samples" / "003_dd629de2baaa1d45.txt")
+        startup = {
+            label: min(run([*GKML, "predict", one, "-o", str(tmp / "one.jsonl"), "-q", "--model", str(model), *extra])["wall"]
+                       for _ in range(3))
+            for label, extra in (("default (ONNX)", []), ("torch", ["--backend", "torch"]))
+        }  # fmt: skip
 
-    print(f"\n{args.n} reports, {chars:,} characters; torch {torch.__version__}, {torch.get_num_threads()} threads, "
-          f"batch size {args.batch_size}\n")  # fmt: skip
-    print(table(results))
+    ref = results.get("torch", {}).get("cells")
+    rules_rate = len(paths) / results["rules"]["wall"] if "rules" in results else None
+    print(f"\n{len(paths)} reports, {chars:,} characters (mean {chars // len(paths):,}); "
+          f"{os.cpu_count()} cores; each row one `gkml predict` command, start-up included\n")  # fmt: skip
+    print("| configuration | reports/s | characters/s | wall s | CPU s | peak RSS MB | reports whose cells differ from torch | time vs rules | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    from gkml.parallel import default_workers
+
+    default = f"onnx-w{default_workers(len(paths))}"
+    for name, r in results.items():
+        rate = len(paths) / r["wall"]
+        label = LABELS[name] + (" (= the default here)" if name == default else "")
+        differ = "-" if ref is None or name in ("rules", "torch") else str(sum(r["cells"][k] != v for k, v in ref.items()))
+        ratio = f"{rules_rate / rate:.1f}x" if rules_rate else "-"
+        print(f"| {label} | {rate:.2f} | {chars / r['wall']:,.0f} | {r['wall']:.1f} | {r['cpu']:.1f} | "
+              f"{r['rss_mb']:.0f} | {differ} | {ratio} | {r['load']:.1f} |")  # fmt: skip
+    print("\nOne report (samples/003, 5,204 characters) end to end, best of 3: "
+          + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()))  # fmt: skip
     return 0
 
 

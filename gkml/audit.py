@@ -1,22 +1,23 @@
 """`gkml audit OUT.jsonl`: what a supervising office (政务公开办) reads about a batch.
 
 Per report: the template (an outdated or missing one is a finding), the sections with no
-heading, every failed identity with its delta, the cells filled from an identity rather
-than read, and the cells read with a low score (where to look first). Across reports: the
-X-YEAR identities (:func:`gkml.assemble.checks.cross_year_checks`) for every organ that appears in
-consecutive years. Printed as a text table and written as one self-contained HTML page.
+heading, every failed identity with its delta and its verdict (extraction doubt, or the report
+inconsistent as printed), the cells filled from an identity rather than read, and the cells
+read with a low score (where to look first). Across reports: the X-YEAR identities
+(:func:`gkml.assemble.checks.cross_year_checks`) for every organ that appears in consecutive
+years. Printed as a text table here; `gkml.audit_html` writes it as one self-contained HTML
+page with the crop of the page around each finding.
 """
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from gkml.assemble.checks import cross_year_checks
-from gkml.schema import Check, Report
+from gkml.assemble.checks import cross_year_checks, verdict
+from gkml.schema import LOW_CONFIDENCE, VERDICTS, CellValue, Check, Report
 
 
 @dataclass
@@ -35,6 +36,8 @@ class ReportAudit:
     inferred: list[str]
     low_confidence: list[tuple[str, float]]  # (cell key, score), lowest first
     cross_year: list[Check] = field(default_factory=list)  # X-YEAR against the previous year's report
+    input_kind: str | None = None
+    cells: dict[str, CellValue] = field(default_factory=dict, repr=False)  # for the pictures (page, bbox)
 
 
 @dataclass
@@ -68,7 +71,14 @@ def year_pairs(reports: list[Report]) -> list[tuple[Report, Report]]:
     return pairs
 
 
-def audit_reports(reports: Iterable[Report], threshold: float = 0.5) -> Audit:
+def _with_verdict(c: Check, cells: dict[str, CellValue]) -> Check:
+    """A failed check from a record written before checks had a verdict gets it from its cells."""
+    if c.verdict is None:
+        c.verdict = verdict(c.cells, cells)
+    return c
+
+
+def audit_reports(reports: Iterable[Report], threshold: float = LOW_CONFIDENCE) -> Audit:
     reports = list(reports)
     rows = []
     for r in reports:
@@ -87,10 +97,12 @@ def audit_reports(reports: Iterable[Report], threshold: float = 0.5) -> Audit:
                 template=r.template,
                 engine=r.engine,
                 missing_sections=list(r.missing_sections),
-                failed=[c for c in r.checks if not c.ok and c.severity == "error"],
-                warnings=[c for c in r.checks if not c.ok and c.severity != "error"],
+                failed=[_with_verdict(c, r.cells) for c in r.checks if not c.ok and c.severity == "error"],
+                warnings=[_with_verdict(c, r.cells) for c in r.checks if not c.ok and c.severity != "error"],
                 inferred=[k for k, c in r.cells.items() if c.inferred],
                 low_confidence=low,
+                input_kind=r.input_kind,
+                cells=r.cells,
             )
         )
     index = {id(r): i for i, r in enumerate(reports)}
@@ -109,7 +121,10 @@ def audit_reports(reports: Iterable[Report], threshold: float = 0.5) -> Audit:
         "template none": sum(a.template == "none" for a in ok),
         "reports missing a section": sum(bool(a.missing_sections) for a in ok),
         "failed identities": sum(len(a.failed) for a in ok),
+        "failed: extraction doubt": sum(c.verdict == VERDICTS[0] for a in ok for c in a.failed),
+        "failed: inconsistent as printed": sum(c.verdict == VERDICTS[1] for a in ok for c in a.failed),
         "reports with a failed identity": sum(bool(a.failed) for a in ok),
+        "reports inconsistent as printed": sum(any(c.verdict == VERDICTS[1] for c in a.failed) for a in ok),
         "prose/table mismatches": sum(len(a.warnings) for a in ok),
         "inferred cells": sum(len(a.inferred) for a in ok),
         "low-confidence cells": sum(len(a.low_confidence) for a in ok),
@@ -119,7 +134,7 @@ def audit_reports(reports: Iterable[Report], threshold: float = 0.5) -> Audit:
     return Audit(reports=rows, threshold=threshold, totals=totals)
 
 
-def audit(path: Path, threshold: float = 0.5) -> Audit:
+def audit(path: Path, threshold: float = LOW_CONFIDENCE) -> Audit:
     """Audit of a ``gkml predict`` output file."""
     from gkml.write import read_reports
 
@@ -139,8 +154,8 @@ def _num(x) -> str:
 
 
 def check_text(c: Check) -> str:
-    """``T3-ROWSUM:granted Δ+2`` (delta = lhs − rhs)."""
-    return f"{c.id}:{c.where} Δ{_num(c.delta)}"
+    """``T3-ROWSUM:granted Δ+2`` (delta = lhs − rhs), and ``(doubt)`` or ``(inconsistent)`` when it failed."""
+    return f"{c.id}:{c.where} Δ{_num(c.delta)}" + (f" ({c.verdict})" if not c.ok and c.verdict else "")
 
 
 def _short(items: list[str], n: int = 3) -> str:
@@ -187,57 +202,3 @@ def _width(s: str) -> int:
 
 def _pad(s: str, w: int) -> str:
     return s + " " * (w - _width(s))
-
-
-_CSS = """
-body{font-family:system-ui,"Noto Sans CJK SC",sans-serif;margin:1.5em;color:#222}
-table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ccc;padding:3px 6px;vertical-align:top}
-th{background:#f2f2f2;text-align:left}tr.err td{background:#fdecea}td.bad{color:#b00020}
-td.num{text-align:right}code{font-size:12px}.muted{color:#888}
-"""
-
-
-def _cell_list(items: list[str]) -> str:
-    return "<br>".join(f"<code>{html.escape(x)}</code>" for x in items) or '<span class="muted">-</span>'
-
-
-def to_html(a: Audit) -> str:
-    e = html.escape
-    out = [
-        "<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>gkml audit</title>",
-        f"<style>{_CSS}</style></head><body><h1>gkml audit</h1>",
-        "<h2>Totals</h2><table>",
-    ]
-    out += [f"<tr><th>{e(k)}</th><td class='num'>{v}</td></tr>" for k, v in a.totals.items()]
-    out.append(f"</table><p class='muted'>Low confidence: a cell read with score &lt; {a.threshold:g}. "
-               "Δ is lhs − rhs of the identity.</p>")  # fmt: skip
-    out.append(
-        "<h2>Reports</h2><table><tr><th>doc_id</th><th>agency</th><th>year</th><th>template</th>"
-        "<th>missing sections</th><th>failed identities</th><th>X-YEAR (with the year before)</th>"
-        "<th>prose/table</th><th>inferred cells</th><th>low-confidence cells</th></tr>"
-    )
-    for r in a.reports:
-        if r.status != "ok":
-            out.append(f"<tr class='err'><td>{e(r.doc_id)}</td><td colspan='9'>error: {e(r.error or '')}"
-                       f"<br><span class='muted'>{e(r.source)}</span></td></tr>")  # fmt: skip
-            continue
-        failed = [f"{check_text(c)} ({_num(c.lhs)} vs {_num(c.rhs)})" + (f" — {c.note}" if c.note else "")
-                  for c in r.failed]  # fmt: skip
-        xyear = [f"{check_text(c)} ({'ok' if c.ok else 'FAILED'})" for c in r.cross_year]
-        warn = [f"{c.where}: {_num(c.lhs)} vs {_num(c.rhs)} — {c.note or ''}" for c in r.warnings]
-        low = [f"{k} {s:.2f}" for k, s in r.low_confidence]
-        out.append(
-            f"<tr><td>{e(r.doc_id)}<br><span class='muted'>{e(r.source)}</span></td><td>{e(r.agency or '')}</td>"
-            f"<td>{r.year or ''}</td><td>{e(r.template)}</td>"
-            f"<td>{e(', '.join(map(str, r.missing_sections))) or '-'}</td>"
-            f"<td class='{'bad' if failed else ''}'>{_cell_list(failed)}</td>"
-            f"<td class='{'bad' if any(not c.ok for c in r.cross_year) else ''}'>{_cell_list(xyear)}</td>"
-            f"<td>{_cell_list(warn)}</td><td>{_cell_list(r.inferred)}</td><td>{_cell_list(low)}</td></tr>"
-        )
-    out.append("</table></body></html>\n")
-    return "\n".join(out)
-
-
-def write_html(a: Audit, path: Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(to_html(a), encoding="utf-8")

@@ -9,7 +9,7 @@ pre-annotation and a benchmark row name the same engine the same way.
 
 - ``rules``: the rule labeller (:mod:`gkml.rules`), no model;
 - ``model``: a trained token classifier (:mod:`gkml.model.predictor`), by default the one
-  shipped in ``models/gkml-small``;
+  shipped in ``models/gkml-small``, run by ONNX Runtime (or torch: :mod:`gkml.model.loader`);
 - ``hybrid``: the model's spans plus the rule spans as fallback candidates.
 """
 
@@ -35,10 +35,12 @@ def rules_labeller(**_: Any) -> Labeller:
 
 
 def model_labeller(model_dir: str | Path | None = None, **opts: Any) -> Labeller:
-    """The model engine: a :class:`gkml.model.predictor.Predictor` (batched ``label_many``).
-    ``opts``: ``batch_size``, ``quantize``, ``threads``. Loaded once per process and options.
-    Raises ValueError (with what to do) when ``model_dir`` holds no trained model."""
-    from gkml.model.predictor import load_predictor
+    """The model engine: a predictor (:mod:`gkml.model.predictor`, batched ``label_many``).
+    ``opts``: ``backend`` (``auto``: ONNX Runtime when the model directory has a
+    ``model.onnx``, else torch; or ``onnx``, ``torch``), ``batch_size``, ``quantize``,
+    ``threads``. Loaded once per process and options. Raises ValueError (with what to do)
+    when ``model_dir`` holds no trained model."""
+    from gkml.model.loader import load_predictor
 
     return load_predictor(resolve_model_dir(model_dir), **opts)
 
@@ -108,7 +110,7 @@ def resolve_model_dir(model: str | Path | None = None) -> Path:
 
 def get_labeller(engine: str = DEFAULT_ENGINE, model: str | Path | None = None, **opts: Any) -> Labeller:
     """The labeller of an engine; ``model`` is the model directory of an engine that uses one,
-    ``opts`` its options (``batch_size``, ``quantize``, ``threads``; ignored by the rules)."""
+    ``opts`` its options (``backend``, ``batch_size``, ``quantize``, ``threads``; ignored by the rules)."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r} (known: {', '.join(ENGINES)})")
     spec = ENGINES[engine]

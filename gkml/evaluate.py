@@ -24,6 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from gkml import jsonl
+from gkml.evaluate_facts import FactTally, read_texts, score_facts
+from gkml.evaluate_facts import fact_matches as fact_matches  # re-exported: the one match rule
+from gkml.evaluate_facts import match_facts as match_facts
+from gkml.evaluate_facts import prf as _prf
+from gkml.evaluate_facts import score as _score
 from gkml.schema import CELLS
 
 GOLD_SUFFIX = ".gold.json"
@@ -77,22 +82,6 @@ def table_group(key: str) -> str:
     return "T2" if prefix.startswith("t2") else prefix.upper()
 
 
-def _ratio(correct: int, total: int) -> float | None:
-    return correct / total if total else None
-
-
-def _score(correct: int, total: int) -> dict:
-    return {"correct": correct, "total": total, "accuracy": _ratio(correct, total)}
-
-
-def _prf(tp: int, fp: int, fn: int) -> dict:
-    """Precision/recall/F1; ``None`` where the denominator is empty (no claim, nothing to find)."""
-    precision = _ratio(tp, tp + fp)
-    recall = _ratio(tp, tp + fn)
-    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else None
-    return {"tp": tp, "fp": fp, "fn": fn, "precision": precision, "recall": recall, "f1": f1}
-
-
 def _pred_value(cell: Any) -> Any:
     """A record cell is ``{"value": ..., "raw": ...}``; a bare number is accepted for hand-made records."""
     return cell.get("value") if isinstance(cell, Mapping) else cell
@@ -140,57 +129,14 @@ def _failed_pred_checks(record: dict | None) -> set[tuple[str, str]]:
 
 
 # ---------------------------------------------------------------------------
-# Facts
-
-
-def _spans_overlap(pred: Mapping, gold: Mapping) -> bool:
-    return pred["start"] < gold["end"] and gold["start"] < pred["end"]
-
-
-def fact_matches(pred: Mapping, gold: Mapping) -> bool:
-    """Same value, unit and approx, at the same place.
-
-    "The same place" is overlapping spans; gold without offsets (the ``shared/real`` fragments
-    record a phrase such as "主动公开政府信息63条") matches a prediction whose text lies inside
-    that phrase.
-    """
-    if not values_equal(pred.get("value"), gold.get("value")):
-        return False
-    if pred.get("unit") != gold.get("unit"):
-        return False
-    if bool(pred.get("approx", False)) != bool(gold.get("approx", False)):
-        return False
-    if gold.get("start") is not None and gold.get("end") is not None:
-        return pred.get("start") is not None and pred.get("end") is not None and _spans_overlap(pred, gold)
-    text = (pred.get("text") or "").strip()
-    return bool(text) and text in (gold.get("text") or "")
-
-
-def match_facts(pred: list[Mapping], gold: list[Mapping]) -> int:
-    """Size of a maximum one-to-one matching (augmenting paths), so one printed number is credited once
-    and a greedy first pick cannot steal the only partner of a later fact."""
-    options = [[j for j, p in enumerate(pred) if fact_matches(p, g)] for g in gold]
-    owner: dict[int, int] = {}
-
-    def augment(i: int, seen: set[int]) -> bool:
-        for j in options[i]:
-            if j in seen:
-                continue
-            seen.add(j)
-            if j not in owner or augment(owner[j], seen):
-                owner[j] = i
-                return True
-        return False
-
-    return sum(augment(i, set()) for i in range(len(gold)))
-
-
-# ---------------------------------------------------------------------------
 # Scoring
 
 
-def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
+def evaluate(pred_records: list[dict], gold: dict[str, dict], texts: Mapping[str, str] | None = None) -> dict:
     """Score prediction records against gold keyed by doc_id; see the module docstring for the rules.
+
+    ``texts`` (doc_id → the normalised text) lets the facts of enumerations be scored apart; without
+    a document's text its enumeration recall is not counted.
 
     Error records and gold documents without a record count all their gold cells wrong (a pipeline
     that crashes on a layout must not look better than one that reads it badly) and are listed.
@@ -210,7 +156,8 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
     template = [0, 0]
     ident = {"tp": 0, "fp": 0, "fn": 0, "docs": 0, "agree": 0}
     ident_error: str | None = None
-    facts = {"tp": 0, "fp": 0, "fn": 0, "docs": 0}
+    facts = FactTally()
+    facts_by_layout: dict[str, FactTally] = {}
     docs: list[dict] = []
     errors: list[str] = []
     missing: list[str] = []
@@ -278,11 +225,9 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
         if "facts" in g:
             pf = list((rec.get("facts") or []) if status == "ok" else [])
             gf = list(g["facts"] or [])
-            tp = match_facts(pf, gf)
-            doc_facts = _prf(tp, len(pf) - tp, len(gf) - tp)
-            for k in ("tp", "fp", "fn"):
-                facts[k] += doc_facts[k]
-            facts["docs"] += 1
+            doc_facts = score_facts(pf, gf, (texts or {}).get(doc_id))
+            facts.add(doc_facts)
+            facts_by_layout.setdefault(g["layout"], FactTally()).add(doc_facts)
 
         docs.append(
             {
@@ -318,7 +263,10 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
             "docs_agreeing": ident["agree"],
             "unavailable": ident_error,
         },
-        "facts": {**_prf(facts["tp"], facts["fp"], facts["fn"]), "n_docs": facts["docs"]},
+        "facts": {
+            **facts.summary(),
+            "by_layout": {name: acc.summary() for name, acc in sorted(facts_by_layout.items())},
+        },
         "docs": docs,
         "errors": errors,
         "missing": missing,
@@ -327,12 +275,17 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict]) -> dict:
 
 
 def evaluate_files(pred_jsonl: Path, gold_dir: Path) -> dict:
-    """Score a JSON Lines prediction file against every ``NAME.gold.json`` in ``gold_dir`` (doc_id == NAME)."""
+    """Score a JSON Lines prediction file against every ``NAME.gold.json`` in ``gold_dir`` (doc_id == NAME).
+
+    The texts (for the facts of enumerations) are read as gkml reads them: from each record's
+    ``source``, else from ``NAME.txt``/``.md`` beside the gold."""
     gold = {}
     for path in sorted(Path(gold_dir).glob(f"*{GOLD_SUFFIX}")):
         g = load_gold(path)
         gold[path.name[: -len(GOLD_SUFFIX)]] = g
-    return evaluate(jsonl.read(pred_jsonl), gold)
+    records = jsonl.read(pred_jsonl)
+    return evaluate(records, gold, read_texts(records, gold, Path(gold_dir)))
+
 
 
 # ---------------------------------------------------------------------------
@@ -383,6 +336,16 @@ def format_report(result: dict, max_wrong: int = 5) -> str:
         f"facts: P {_num(fa['precision'])}  R {_num(fa['recall'])}  F1 {_num(fa['f1'])}  "
         f"(tp {fa['tp']}, fp {fa['fp']}, fn {fa['fn']}; {fa['n_docs']} docs)"
     )
+    out.append(_line("fact kinds right (of matched)", fa["kinds"], 30))
+    en = fa["enumerations"]
+    out.append(_line("facts in enumerations found", en, 30) + f"  ({en['n_docs']} docs with text)")
+    if len(fa["by_layout"]) > 1:
+        out.append("facts by layout:    P      R      F1    kinds right")
+        out.extend(
+            f"  {_num(s['precision'])}  {_num(s['recall'])}  {_num(s['f1'])}  "
+            f"{s['kinds']['correct']:>4}/{s['kinds']['total']:<4}  {_short(name, 70)}"
+            for name, s in fa["by_layout"].items()
+        )
 
     out.append("documents")
     out.append(f"  {'doc_id':<24} {'status':<8} {'cells':>13} {'acc':>7}  exact  template  facts F1")

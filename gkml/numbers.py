@@ -51,6 +51,10 @@ _DASHES = frozenset("-—―–－﹣‐‑⁃")
 # Minus signs besides ASCII "-" (U+2212 MINUS SIGN; NFKC already folds "－" and "﹣").
 _MINUS = str.maketrans({"\u2212": "-"})
 
+# The digits a cell is printed with; NFKC would also make digits of superscripts (a footnote's
+# "¹"), circled numbers and other scripts, which a cell never holds.
+_PRINTED_DIGITS = frozenset("0123456789０１２３４５６７８９")
+
 _CELL_RE = re.compile(r"([+-])?(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?")
 
 
@@ -75,6 +79,9 @@ def parse_cell(raw: str) -> int | float | None:
     """
     if is_blank(raw):
         return None
+    if any(unicodedata.digit(c, None) is not None and c not in _PRINTED_DIGITS for c in raw):
+        # "12¹" is 12 and a footnote, not 121: only ASCII and full-width digits are digits of a cell
+        raise ValueError(f"not a cell value: {raw!r}")
     s = _norm_cell(raw)
     m = _CELL_RE.fullmatch(s)
     if not m:
@@ -181,7 +188,7 @@ class Quantity:
     start: int  # offsets in the searched string
     end: int
     value: int | float
-    approx: bool  # 余, 多, 近, 约, 左右, 以上, 逾, 超过
+    approx: bool  # 余, 多, 近, 将近, 接近, 约, 大约, 逾, 超, 超过, 左右, 以上
     unit: str | None  # one of schema.FACT_UNITS, or None
 
 
@@ -192,16 +199,25 @@ _FOLD = str.maketrans(
 )
 
 # Units longest first (人次 before 次, 万元 before 元), plus traditional spellings.
-_UNIT_VARIANTS = {"萬元": "万元", "條": "条", "個": "个"}
+_UNIT_VARIANTS = {
+    "萬元": "万元", "億元": "亿元", "條": "条", "個": "个", "項": "项", "處": "处", "場": "场", "場次": "场次",
+    "冊": "册", "戶": "户", "臺": "台", "塊": "块", "輪": "轮",
+}  # fmt: skip
 _UNIT_VARIANTS = {k: v for k, v in _UNIT_VARIANTS.items() if v in FACT_UNITS}
 _UNITS = sorted([*FACT_UNITS, *_UNIT_VARIANTS], key=len, reverse=True)
 _UNIT_RE = "|".join(re.escape(u) for u in _UNITS)
 
-_PRE_RE = r"(?:(?P<pre>近|约|約|逾|超过|超過)[ \u3000]?)?"  # OCR may space it off: "约 30人次"
-_ARABIC_RE = r"(?<![\d.])(?<!\d,)(?P<ara>\d+(?:,\d{3})*(?:\.\d+)?)(?P<mag>[千万萬亿億](?!元))?"
-_ZH_RE = rf"(?P<zh>[{_ZH_CHARS}]+?)"
+# The gap PDF text layers and OCR leave around a number ("办结 436 件", "近 12.5 万人"): a few
+# spaces and at most one line break (a hard wrap); bounded, so a search stays linear.
+_SP = r"[ \u3000]{0,3}(?:\n[ \u3000]{0,3})?"
+_PRE_RE = rf"(?:(?P<pre>将近|接近|近|大约|约|約|逾|超过|超過|超){_SP})?"
+_ARABIC_RE = (
+    r"(?<![\d.])(?<!\d,)(?P<ara>\d+(?:,\d{3})*(?:\.\d+)?)(?:[ \u3000]{0,2}(?P<mag>[千万萬亿億])(?!元))?"
+)
+# At most 32 characters: the longest numeral (九千九百九十九亿九千九百九十九万九千九百九十九) has 23,
+# and the bound keeps a search linear in a line of numeral characters thousands long.
+_ZH_RE = rf"(?P<zh>[{_ZH_CHARS}]{{1,32}}?)"
 _PCT_RE = rf"(?P<pct>百分之)(?P<pnum>[{_ZH_CHARS}]+|\d+(?:\.\d+)?)"
-_SP = r"[ \u3000]?"
 
 
 def _pattern(unit_required: bool) -> re.Pattern[str]:
@@ -214,16 +230,30 @@ def _pattern(unit_required: bool) -> re.Pattern[str]:
 _QTY_IN_PROSE = _pattern(unit_required=True)
 _QTY_WHOLE = _pattern(unit_required=False)
 
-# A unit followed by these is part of another word (条例, 个月, 名单, 元旦, …).
+# A unit followed by these is part of another word (条例, 个月, 名单, 元旦, 一次性, 处理, 期间,
+# 项目, 人民, …): no count.  Durations (个月, 个工作日) are not counts either.
 _UNIT_NOT_BEFORE = {
-    "条": ("例", "款"),
-    "个": ("月", "工作日", "小时", "百分点", "季度", "学时", "星期"),
-    "名": ("单", "称", "额"),
+    "条": ("例", "款", "龙"),
+    "个": ("月", "工作日", "小时", "百分点", "季度", "学时", "星期", "体", "性", "案"),
+    "名": ("单", "称", "额", "义", "录"),
+    "人": ("民", "大", "事", "社", "才", "均"),
+    "位": ("于", "置", "数"),
     "元": ("旦", "素", "宵"),
-    "次": ("日",),
+    "次": ("日", "性", "要", "生", "序"),
+    "项": ("目",),
+    "处": ("理", "置", "罚", "分", "长", "室", "级", "于", "在"),
+    "家": ("庭", "属", "长", "乡", "族"),
+    "场": ("所", "地", "景", "馆", "合", "站", "镇", "乡", "村", "部"),
+    "期": ("间", "限", "满", "末", "初", "内", "待", "望", "货", "刊", "工程", "项目"),
+    "份": ("额", "子"),
+    "批": ("准", "复", "示", "评", "转", "办", "量", "发"),
+    "所": ("有", "属", "在", "得", "谓", "以", "长"),
+    "户": ("籍", "口", "型", "外"),
+    "台": ("账", "阶", "风", "词"),
+    "轮": ("岗", "换", "流"),
 }
-# A prefix that belongs to the word before it (最近, 节约, 预约, …) is not an approximator.
-_PRE_NOT_AFTER = {"近": "最附", "约": "节制预签条契邀婚", "約": "節制預簽條契邀婚"}
+# A prefix that belongs to the word before it (最近, 节约, 预约, 赶超, …) is not an approximator.
+_PRE_NOT_AFTER = {"近": "最附", "约": "节制预签条契邀婚", "約": "節制預簽條契邀婚", "超": "赶高"}
 _MAGS = {"千": 1000, "万": 10**4, "萬": 10**4, "亿": 10**8, "億": 10**8}
 
 
@@ -243,16 +273,26 @@ def _build(m: re.Match[str], text: str, strict: bool) -> Quantity | str | None:
     num_start = m.start("pct") if m.group("pct") else m.start("ara" if m.group("ara") else "zh")
     pre = m.group("pre")
     if strict:
-        before = text[:start].rstrip(" \u3000")
-        if before.endswith("第"):
-            return "skip"  # 第二十条, 第3次
-        if pre and before and before[-1] in _PRE_NOT_AFTER.get(pre, ""):
+        i = start  # the character before the match, spaces skipped (no copy of the text: linear)
+        while i > 0 and text[i - 1] in " \u3000\n":
+            i -= 1
+        before = text[i - 1] if i else ""
+        if before and before in "第笫":
+            return "skip"  # 第二十条, 第3次, "第\n三项" (wrapped), 笫 (OCR's 第)
+        if i < start and m.group("zh") and before in _ZH_CHARS:
+            return "skip"  # "第二 十条": the tail of a numeral OCR spaced apart
+        if pre and before and before in _PRE_NOT_AFTER.get(pre, ""):
             start, pre = num_start, None
     unit = m.group("unit")
     if strict and unit:
-        after = text[m.end("unit") :]
-        if any(after.startswith(w) for w in _UNIT_NOT_BEFORE.get(_UNIT_VARIANTS.get(unit, unit), ())):
+        after = m.end("unit")
+        base = _UNIT_VARIANTS.get(unit, unit)
+        if any(text.startswith(w, after) for w in _UNIT_NOT_BEFORE.get(base, ())):
             return None
+        if text.startswith(unit[-1], after) and unit != "%":
+            return None  # 一件件, 一项项: a reduplication, not a count
+        if "\n" in text[start:end] and not _wrapped_in_prose(text, start, num_start, pre):
+            return None  # a number alone on its line is a table cell, not a count wrapped in prose
     suf, post = m.group("suf"), m.group("post")
     if m.group("pct"):
         p = m.group("pnum")
@@ -278,9 +318,17 @@ def _build(m: re.Match[str], text: str, strict: bool) -> Quantity | str | None:
     return Quantity(text=text[start:end], start=start, end=end, value=value, approx=approx, unit=unit)
 
 
+def _wrapped_in_prose(text: str, start: int, num_start: int, pre: str | None) -> bool:
+    """A count broken by a line break ("办结 436\n件") is one only where the number stands in a line
+    of prose: a number alone on its line (one table cell per line) followed by a line that
+    starts with a unit word is two things, not one count."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return bool(pre) or bool(text[line_start:num_start].strip(" \u3000"))
+
+
 def parse_quantity(text: str) -> Quantity | None:
     """Parse a whole fact string: "800余条", "近百条", "两次", "9.6%", "530.67万元", "约30人次",
-    "12" (unit None).  Offsets are into ``text`` (start=0, end=len(text) for a clean string;
+    "近12.5万人" (125000), "436 件", "12" (unit None).  Offsets are into ``text`` (start=0, end=len(text) for a clean string;
     surrounding whitespace is allowed and left outside the span).  None if ``text`` is not
     one quantity.
     """
@@ -304,8 +352,11 @@ def find_quantities(text: str) -> list[Quantity]:
     :data:`gkml.schema.FACT_UNITS`; a numeral without a unit is never a count, which is what
     keeps out dates (2023年, 1月31日, 2024-01-11), document numbers (〔2021〕30号), list
     numbering ("1.", "(一)", "一、") and idioms (三安全一稳定).  Ordinals (第二十条, 第3次)
-    are skipped whole.  Approximators directly around the number (近/约/逾/超过 before,
-    余/多 between number and unit, 左右/以上 after the unit) are part of the span.
+    are skipped whole.  Approximators directly around the number (近/将近/接近/约/大约/逾/超/超过
+    before, 余/多 between number and unit, 左右/以上 after the unit) are part of the span; 万/亿
+    after an Arabic number is a magnitude ("近12.5万人" → 125000, unit 人; but "530.67万元" is
+    530.67 in 万元).  The spaces PDF text and OCR put around a number and one hard line break
+    inside a count ("办结 436\n件") stay inside the span, as printed.
     """
     folded = text.translate(_FOLD)
     out: list[Quantity] = []
@@ -332,3 +383,85 @@ def _end_of_numeral(text: str, m: re.Match[str]) -> int:
     while i < len(text) and text[i] in chars:
         i += 1
     return max(i, m.start() + 1)
+
+
+# ---------------------------------------------------------------------------
+# Sentences and enumerations
+
+_SENTENCE_END = re.compile(r"[。!?！？]")
+_LINE_ENDS_SENTENCE = tuple("。!?！？:：")
+#: What separates the items of an enumeration ("政策文件15件、人事任免41条、财政信息8条").
+ENUMERATION_SEPARATORS = "、;；"
+
+
+def _ends_paragraph(line: str) -> bool:
+    line = line.strip(" \u3000")
+    return not line or line.endswith(_LINE_ENDS_SENTENCE) or len(line) < 16 or "|" in line
+
+
+def sentence_bounds(text: str, pos: int, reach: int = 300) -> tuple[int, int]:
+    """The sentence holding ``pos``: from after 。!? or a line that ends a paragraph (ends with
+    。!?:, is blank or short: a heading) to the next such place.  A line wrapped inside a
+    paragraph (PDF text) does not end the sentence, so "办结 436 件(含\n上年结转 25 件)" is one."""
+    lo = max(0, pos - reach)
+    start = lo
+    for m in _SENTENCE_END.finditer(text, lo, pos):
+        start = m.end()
+    nl = text.rfind("\n", start, pos)
+    while nl >= start:
+        prev = _line_start(text, nl, reach)
+        if _ends_paragraph(text[prev:nl]):
+            start = nl + 1
+            break
+        nl = prev - 1
+    hi = min(len(text), pos + reach)
+    m = _SENTENCE_END.search(text, pos, hi)
+    end = m.end() if m else hi
+    nl = text.find("\n", pos, end)
+    while nl >= 0:
+        if _ends_paragraph(text[_line_start(text, nl, reach) : nl]):
+            end = nl
+            break
+        nl = text.find("\n", nl + 1, end)
+    return start, end
+
+
+def _line_start(text: str, nl: int, reach: int) -> int:
+    """Start of the line ending at ``nl``, looked for at most ``reach`` back (a longer line is
+    prose, whatever its start), so that a text of one huge line stays linear to scan."""
+    lo = max(0, nl - reach)
+    found = text.rfind("\n", lo, nl)
+    return found + 1 if found >= 0 else lo
+
+
+def in_enumeration(text: str, start: int, end: int, min_items: int = 3) -> bool:
+    """True when the count at ``text[start:end]`` is an item of an enumeration: its sentence holds
+    at least ``min_items`` counts in a row, each separated from the next by 、 or ；
+    (:data:`ENUMERATION_SEPARATORS`), a count's share or sub-count in parentheses going with it
+    ("予以公开57件(21.35%)、部分公开12件(4.48%)").  The one definition the evaluation uses to report recall
+    on enumerations apart ("发布政策文件15件、人事任免信息41条、财政信息8条…")."""
+    s, e = sentence_bounds(text, start)
+    e = max(e, end)
+    spans = {(q.start + s, q.end + s) for q in find_quantities(text[s:e])}
+    spans = {(a, b) for a, b in spans if b <= start or a >= end} | {(start, end)}
+    items = sorted(spans)
+    i = items.index((start, end))
+    run = 1
+    j = i
+    while j > 0 and _separated(text, items[j - 1][1], items[j][0]):
+        run, j = run + 1, j - 1
+    j = i
+    while j + 1 < len(items) and _separated(text, items[j][1], items[j + 1][0]):
+        run, j = run + 1, j + 1
+    return run >= min_items
+
+
+_IN_PARENTHESES = re.compile(r"[ \u3000]*[(（][ \u3000]*(?:占|含)?[ \u3000]*")
+
+
+def _separated(text: str, a: int, b: int) -> bool:
+    """Two counts are neighbours in a list when 、 or ； stands between them, or when the second
+    is the first's share or sub-count in parentheses ("57件(21.35%)")."""
+    return a <= b and (
+        any(ch in text[a:b] for ch in ENUMERATION_SEPARATORS) or bool(_IN_PARENTHESES.fullmatch(text, a, b))
+    )

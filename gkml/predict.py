@@ -10,14 +10,19 @@ Engines are labeller factories (:data:`ENGINES`): ``rules`` (the rule baseline) 
 :func:`gkml.assemble.report.assemble` turns into the Report, so the two differ only in labelling.
 Documents are read in chunks: a chunk's texts are labelled in one batched call (the model
 runs the windows of all of them sorted by length), then assembled one by one.
+
+Every document is bounded: reading takes at most the size limit plus one byte of a regular file
+and at most ``max_chars`` characters of text (:mod:`gkml.io.ingest`), and each stage of it, reading
+and labelling, gets ``timeout`` seconds (:func:`time_limit`) before it becomes an error record.
 """
 
 from __future__ import annotations
 
-import glob
-import os
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,34 +30,55 @@ from typing import Any
 from gkml.assemble.report import assemble
 from gkml.engines import DEFAULT_ENGINE, Labeller, engine_name, get_labeller, label_many
 from gkml.io.document import Document, IngestError
-from gkml.io.ingest import MAX_BYTES, ingest
+from gkml.io.ingest import MAX_BYTES, MAX_CHARS, ingest, source_name
+from gkml.io.inputs import scan_inputs
 from gkml.labels import Span
 from gkml.schema import OcrSummary, Report
 
 DOCS_PER_CHUNK = 16  # documents labelled per batched call: enough windows to sort, a lively progress bar
+# Seconds each stage of one document (reading, labelling) may take: a report takes seconds, a
+# 2-million-character text about a minute with the model, a 100-page scan 10 minutes of OCR.
+TIMEOUT = 900.0
 
 
 def expand_inputs(patterns: Iterable[str]) -> list[str]:
-    """Files, directories (recursively, sorted) and globs, in the order given, without repeats.
+    """Files, directories (recursively, sorted) and globs, in the order given, without repeats;
+    a directory scan takes the report files only (:func:`gkml.io.inputs.scan_inputs`, which also
+    says what it skipped). A pattern that matches nothing is kept, so it gets its error record."""
+    return scan_inputs(list(patterns)).paths
 
-    A pattern that matches nothing is kept as it is, so it gets its own error record.
-    """
-    seen: dict[str, None] = {}
-    for pattern in patterns:
-        if os.path.isdir(pattern):
-            found = sorted(
-                str(p)
-                for p in Path(pattern).rglob("*")
-                if p.is_file() and not any(part.startswith(".") for part in p.relative_to(pattern).parts)
-            )
-        elif glob.has_magic(pattern):
-            found = sorted(p for p in glob.glob(pattern, recursive=True) if os.path.isfile(p))
-            found = found or [pattern]
-        else:
-            found = [pattern]
-        for path in found:
-            seen.setdefault(path, None)
-    return list(seen)
+
+class DocumentTimeout(BaseException):
+    """A stage of one document ran past its time limit. A BaseException, like KeyboardInterrupt,
+    so the ``except Exception`` of a reader or labeller cannot swallow it."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise :class:`DocumentTimeout` in the block once ``seconds`` have passed (SIGALRM).
+
+    Python checks for the signal between bytecodes, so pure-Python work (parsers, regexes,
+    the model's batches between forward passes) stops within moments. No limit without a
+    positive ``seconds``, off the main thread (a Ray actor, a server thread) or without SIGALRM."""
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread() \
+            or not hasattr(signal, "setitimer"):  # fmt: skip
+        yield
+        return
+
+    def expired(signum, frame):
+        raise DocumentTimeout(seconds)
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _timed_out(stage: str, seconds: float) -> str:
+    return f"timed out: {stage} took more than {seconds:g} s (--timeout)"
 
 
 def doc_id_of(path: str) -> str:
@@ -82,51 +108,68 @@ def finish(doc: Document, spans: list[Span], engine: str) -> Report:
     doc_id = doc_id_of(doc.source)
     ocr = OcrSummary(doc.ocr.pages, round(doc.ocr.confidence, 4)) if doc.ocr is not None else None
     try:
-        return assemble(doc.text, spans, doc_id=doc_id, source=doc.source, input_kind=doc.kind, engine=engine, ocr=ocr)
+        return assemble(doc.text, spans, doc_id=doc_id, source=doc.source, input_kind=doc.kind, engine=engine, ocr=ocr,
+                        locate=doc.locate if doc.boxes is not None else None)
     except Exception as e:  # a bug must cost one record, not the batch
         return Report.failed(doc_id, doc.source, f"internal error: {type(e).__name__}: {e}", doc.kind)
 
 
-def read_input(path: str, max_bytes: int = MAX_BYTES) -> Document | Report:
-    """The ingested document, or the error record of an input that cannot be read."""
+def read_input(path: str, max_bytes: int = MAX_BYTES, max_chars: int = MAX_CHARS,
+               timeout: float | None = None) -> Document | Report:  # fmt: skip
+    """The ingested document, or the error record of an input that cannot be read (in time)."""
+    source = source_name(path)
     try:
-        return ingest(path, max_bytes=max_bytes)
+        with time_limit(timeout):
+            return ingest(path, max_bytes=max_bytes, max_chars=max_chars)
     except IngestError as e:
-        return Report.failed(doc_id_of(path), path, str(e))
+        return Report.failed(doc_id_of(source), source, str(e))
+    except DocumentTimeout:
+        return Report.failed(doc_id_of(source), source, _timed_out("reading", timeout or 0))
     except Exception as e:  # an ingest bug must cost one record, not the batch
-        return Report.failed(doc_id_of(path), path, f"internal error: {type(e).__name__}: {e}")
+        return Report.failed(doc_id_of(source), source, f"internal error: {type(e).__name__}: {e}")
 
 
-def predict_one(path: str, labeller: Labeller, engine: str, max_bytes: int = MAX_BYTES) -> Report:
-    doc = read_input(path, max_bytes)
+def predict_one(path: str, labeller: Labeller, engine: str, max_bytes: int = MAX_BYTES,
+                timeout: float | None = None) -> Report:  # fmt: skip
+    doc = read_input(path, max_bytes, timeout=timeout)
     if isinstance(doc, Report):
         return doc
+    return predict_docs([doc], labeller, engine, timeout=timeout)[0]
+
+
+def _label_alone(labeller: Labeller, doc: Document, timeout: float | None) -> list[Span] | BaseException:
+    """One document's spans, or what stopped them (its own time limit included)."""
     try:
-        spans = labeller(doc.text)
-    except Exception as e:
-        return Report.failed(doc_id_of(path), path, f"internal error: {type(e).__name__}: {e}", doc.kind)
-    return finish(doc, spans, engine)
+        with time_limit(timeout):
+            return labeller(doc.text)
+    except (Exception, DocumentTimeout) as e:
+        return e
 
 
 def predict_docs(
-    items: Sequence[Document | Report], labeller: Labeller, engine: str, timings: Timings | None = None
+    items: Sequence[Document | Report],
+    labeller: Labeller,
+    engine: str,
+    timings: Timings | None = None,
+    timeout: float | None = None,
 ) -> list[Report]:
     """Reports of a chunk of ingested documents (error records pass through), in order.
 
-    The texts are labelled in one batched call; if that call fails, each document is
-    labelled alone so only the one that fails gets an error record."""
+    The texts are labelled in one batched call; if that call fails or runs past ``timeout``,
+    each document is labelled alone, with a limit of its own, so only the one that fails or
+    runs away gets an error record."""
     timings = timings if timings is not None else Timings()
     docs = [d for d in items if isinstance(d, Document)]
     t0 = time.perf_counter()
-    try:
-        labelled = label_many(labeller, [d.text for d in docs])
-    except Exception:
-        labelled = []
-        for d in docs:
-            try:
-                labelled.append(labeller(d.text))
-            except Exception as e:
-                labelled.append(e)
+    labelled: list[list[Span] | BaseException]
+    if len(docs) == 1:
+        labelled = [_label_alone(labeller, docs[0], timeout)]
+    else:
+        try:
+            with time_limit(timeout):
+                labelled = list(label_many(labeller, [d.text for d in docs]))
+        except (Exception, DocumentTimeout):
+            labelled = [_label_alone(labeller, d, timeout) for d in docs]
     timings.label += time.perf_counter() - t0
     out: list[Report] = []
     spans_of = iter(labelled)
@@ -136,11 +179,18 @@ def predict_docs(
             out.append(item)
             continue
         spans = next(spans_of)
-        if isinstance(spans, Exception):
-            out.append(Report.failed(doc_id_of(item.source), item.source,
-                                     f"internal error: {type(spans).__name__}: {spans}", item.kind))  # fmt: skip
+        doc_id = doc_id_of(item.source)
+        if isinstance(spans, DocumentTimeout):
+            out.append(Report.failed(doc_id, item.source, _timed_out("labelling", timeout or 0), item.kind))
+        elif isinstance(spans, BaseException):
+            out.append(Report.failed(doc_id, item.source, f"internal error: {type(spans).__name__}: {spans}", item.kind))
         else:
-            out.append(finish(item, spans, engine))
+            try:
+                with time_limit(timeout):
+                    out.append(finish(item, spans, engine))
+            except DocumentTimeout:
+                out.append(Report.failed(doc_id, item.source, _timed_out("assembling", timeout or 0), item.kind))
+        out[-1].warnings = list(item.warnings)
         timings.chars += len(item.text)
     timings.assemble += time.perf_counter() - t0
     timings.docs += len(items)
@@ -158,8 +208,11 @@ def predict_paths(
     labeller: Labeller | None = None,
     timings: Timings | None = None,
     docs_per_chunk: int = DOCS_PER_CHUNK,
+    max_chars: int = MAX_CHARS,
+    timeout: float | None = None,
 ) -> Iterator[Report]:
-    """One Report per path, in order, read in chunks of ``docs_per_chunk`` documents.
+    """One Report per path, in order, read in chunks of ``docs_per_chunk`` documents, each
+    stage of each document within ``timeout`` seconds (no limit by default: the CLI sets one).
 
     ``engine``/``model``/``batch_size``/``quantize`` choose the labeller (loaded once), unless
     one is given. When the engine cannot be loaded (no trained model) the first ``next()``
@@ -182,9 +235,9 @@ def predict_paths(
     try:
         for i in range(0, len(paths), chunk):
             t0 = time.perf_counter()
-            items = [read_input(p, max_bytes) for p in paths[i : i + chunk]]
+            items = [read_input(p, max_bytes, max_chars, timeout) for p in paths[i : i + chunk]]
             timings.ingest += time.perf_counter() - t0
-            yield from predict_docs(items, labeller, name, timings)
+            yield from predict_docs(items, labeller, name, timings, timeout)
             if bar is not None:
                 bar.update(len(items))
                 rate = timings.chars / max(time.perf_counter() - started, 1e-9)

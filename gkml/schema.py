@@ -15,6 +15,10 @@ from pathlib import Path
 from typing import Any
 
 TEMPLATES = ("2021", "2019", "none")
+# What a failed identity is: extraction doubt (a cell involved was inferred or read with a score
+# below LOW_CONFIDENCE), or the report inconsistent as printed (every cell involved read with confidence).
+VERDICTS = ("doubt", "inconsistent")
+LOW_CONFIDENCE = 0.9
 
 SECTION_TITLES = {
     1: "总体情况",
@@ -26,7 +30,17 @@ SECTION_TITLES = {
 }
 
 FACT_KINDS = ("active", "request", "interaction", "platform", "training", "money", "share", "other")
-FACT_UNITS = ("人次", "万元", "条", "件", "篇", "个", "次", "名", "元", "%")
+# The counting words of a narrative fact (standard-format.md, "Narrative facts"): things and
+# documents (条 件 篇 份 项 册 批), entities (个 家 处 所 户 台 套 块), events (次 场 期 轮, 场次
+# 批次), people (名 人 位 人次), money (元 万元 亿元) and shares (%).  Not durations or dates (年 月
+# 日 天 小时, 个月, 个工作日), kinds (类) or a report's own parts: what they count is not a fact.
+FACT_UNITS = (
+    "人次", "场次", "批次", "亿元", "万元", "元", "%",
+    "条", "件", "篇", "份", "项", "册", "批",
+    "个", "家", "处", "所", "户", "台", "套", "块",
+    "次", "场", "期", "轮",
+    "名", "人", "位",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -164,6 +178,9 @@ class CellValue:
     end: int | None = None
     score: float = 1.0
     inferred: bool = False
+    # Where it is printed, for a cell read from a PDF or an image (absent from the JSON otherwise):
+    page: int | None = None  # 1-based
+    bbox: list[float] | None = None  # [x0, y0, x1, y1] from the page's top-left: PDF points, image pixels
 
 
 @dataclass
@@ -197,6 +214,7 @@ class Check:
     delta: float | int | None = None
     severity: str = "error"  # "warning" for X-NARRATIVE
     note: str | None = None
+    verdict: str | None = None  # failed only: VERDICTS[0] (a cell inferred or unsure) or VERDICTS[1]
 
 
 @dataclass
@@ -230,9 +248,15 @@ class Report:
     input_kind: str | None = None  # txt | html | pdf | image (what ingest saw)
     engine: str | None = None
     ocr: OcrSummary | None = None  # None: no page was read by OCR
+    warnings: list[str] = field(default_factory=list)  # read, but not quite as printed (bytes replaced, …)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        d = asdict(self)
+        for cell in d["cells"].values():  # a cell of a text input has no place on a page: no page/bbox keys
+            for key in ("page", "bbox"):
+                if cell[key] is None:
+                    del cell[key]
+        return d
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False)
@@ -254,6 +278,7 @@ class Report:
             input_kind=d.get("input_kind"),
             engine=d.get("engine"),
             ocr=OcrSummary(**d["ocr"]) if d.get("ocr") else None,
+            warnings=list(d.get("warnings") or []),
         )
 
     @classmethod
@@ -278,7 +303,10 @@ def json_schema() -> dict[str, Any]:
             **span,
             "score": {"type": "number"},
             "inferred": {"type": "boolean"},
+            "page": {"type": "integer", "minimum": 1},
+            "bbox": {"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4},
         },
+        "dependentRequired": {"page": ["bbox"], "bbox": ["page"]},
         "additionalProperties": False,
     }
     return {
@@ -294,6 +322,7 @@ def json_schema() -> dict[str, Any]:
             "template": {"enum": list(TEMPLATES)},
             "input_kind": {"type": ["string", "null"]},
             "engine": {"type": ["string", "null"]},
+            "warnings": {"type": "array", "items": {"type": "string"}},
             "ocr": {
                 "type": ["object", "null"],
                 "required": ["pages", "confidence"],
@@ -356,6 +385,7 @@ def json_schema() -> dict[str, Any]:
                         "cells": {"type": "array", "items": {"enum": list(CELL_KEYS)}},
                         "severity": {"enum": ["error", "warning"]},
                         "note": {"type": ["string", "null"]},
+                        "verdict": {"enum": [*VERDICTS, None]},
                     },
                 },
             },

@@ -196,6 +196,26 @@ def write_fixtures(fixtures: Path) -> None:
     crop = page[max(0, ys.min() - 60) : ys.max() + 60, max(0, xs.min() - 60) : xs.max() + 60]
     scan = degrade(crop, random.Random(7), "scan")
     cv2.imwrite(str(fixtures / "t2_scan.jpg"), cv2.cvtColor(scan, cv2.COLOR_RGB2GRAY), [cv2.IMWRITE_JPEG_QUALITY, 70])
+    write_t4_fixture(fixtures, gold)
+
+
+def write_t4_fixture(fixtures: Path, gold: dict) -> None:
+    """A degraded JPEG scan of seed 000's table 4 with one number changed (未经复议直接起诉 总计 printed
+    3, its parts 0: T4-SUM fails as printed) and one cell printed blank: tests/test_audit_html.py."""
+    import cv2
+    import numpy as np
+
+    cells = {k: v for k, v in gold["cells"].items() if k.startswith("t4.")}
+    cells["t4.suit_direct.total"] = 3
+    cells["t4.suit_after_review.other"] = None
+    page_html = ('<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head><body>\n'
+                 "<p><b>四、政府信息公开行政复议、行政诉讼情况</b></p>\n" + table4(cells) + "\n</body></html>\n")
+    page = pdf_to_images(html_to_pdf(page_html), 200)[0]
+    ys, xs = np.nonzero(page.min(axis=2) < 200)
+    crop = page[max(0, ys.min() - 60) : ys.max() + 60, max(0, xs.min() - 60) : xs.max() + 60]
+    scan = degrade(crop, random.Random(7), "scan")
+    cv2.imwrite(str(fixtures / "t4_changed_scan.jpg"), cv2.cvtColor(scan, cv2.COLOR_RGB2GRAY),
+                [cv2.IMWRITE_JPEG_QUALITY, 70])
 
 
 def dump_ocr_text(out: Path) -> None:

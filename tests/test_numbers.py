@@ -11,9 +11,11 @@ from gkml.numbers import (
     Quantity,
     chinese_number,
     find_quantities,
+    in_enumeration,
     is_blank,
     parse_cell,
     parse_quantity,
+    sentence_bounds,
 )
 from gkml.schema import FACT_UNITS
 
@@ -353,3 +355,111 @@ def test_non_overlapping_in_order():
     qs = find_quantities("公开3,830条信息和1.2万条动态,微博转发1200 余条")
     assert [(q.text, q.value) for q in qs] == [("3,830条", 3830), ("1.2万条", 12000), ("1200 余条", 1200)]
     assert all(a.end <= b.start for a, b in zip(qs, qs[1:], strict=False))
+
+
+# --- issue 20: every counting word, 万 magnitudes, approximation words, PDF spacing -----------
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "approx", "unit"),
+    [
+        ("近12.5万人", 125000, True, "人"),
+        ("近 12.5 万人", 125000, True, "人"),
+        ("1.2万余人次", 12000, True, "人次"),
+        ("超1200条", 1200, True, "条"),
+        ("超过50件", 50, True, "件"),
+        ("约30人次", 30, True, "人次"),
+        ("30人次左右", 30, True, "人次"),
+        ("100条以上", 100, True, "条"),
+        ("436 件", 436, False, "件"),
+        ("57  件", 57, False, "件"),
+        ("21.35%", 21.35, False, "%"),
+        ("3场", 3, False, "场"),
+        ("12期", 12, False, "期"),
+        ("56项", 56, False, "项"),
+        ("5处", 5, False, "处"),
+        ("20家", 20, False, "家"),
+        ("500余份", 500, True, "份"),
+        ("3批", 3, False, "批"),
+        ("两位", 2, False, "位"),
+        ("300户", 300, False, "户"),
+        ("4台", 4, False, "台"),
+        ("12块", 12, False, "块"),
+        ("2轮", 2, False, "轮"),
+        ("1000册", 1000, False, "册"),
+        ("3.5亿元", 3.5, False, "亿元"),
+        ("12场次", 12, False, "场次"),
+    ],
+)
+def test_parse_quantity_every_counting_word(text, value, approx, unit):
+    q = parse_quantity(text)
+    assert (q.text, q.value, q.approx, q.unit) == (text, value, approx, unit)
+    assert unit in FACT_UNITS
+
+
+def test_counts_of_the_issue_sentences():
+    assert found("覆盖群众近12.5万人") == [("近12.5万人", 125000, True, "人")]
+    assert found("予以公开 57 件（21.35%）") == [("57 件", 57, False, "件"), ("21.35%", 21.35, False, "%")]
+    assert found("召开新闻发布会3场,编印公报12期") == [("3场", 3, False, "场"), ("12期", 12, False, "期")]
+    assert found("办结 436 件（含\n上年结转 25 件）") == [
+        ("436 件", 436, False, "件"),
+        ("25 件", 25, False, "件"),
+    ]
+    nine = "、".join(f"{name}{n}条" for n, name in enumerate("甲乙丙丁戊己庚辛壬", start=1))
+    assert [q.value for q in find_quantities("发布" + nine + "。")] == list(range(1, 10))
+
+
+def test_a_hard_wrap_inside_a_count_stays_in_the_span_as_printed():
+    text = "全年共办结政府信息公开申请 436\n件,其中予以公开约\n30件。"
+    qs = find_quantities(text)
+    assert [(q.text, q.value, q.approx) for q in qs] == [("436\n件", 436, False), ("约\n30件", 30, True)]
+    assert all(text[q.start : q.end] == q.text for q in qs)
+    # a number alone on its line (one table cell per line) is not joined to a unit on the next
+    assert find_quantities("本年新收\n0\n件数\n12\n个人") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "一件件落实",
+        "一次性告知",
+        "处理决定数量",
+        "上一年项目数量",
+        "十四届人大",
+        "疫情期间",
+        "3个工作日内",
+        "(本列数据的勾稽关系为:笫一项加第二项之和,等于第\n三项加第四项之和)",
+        "依据《条例》第二 十条规定",
+        "赶超",
+    ],
+)
+def test_words_that_hold_a_counting_word_are_not_counts(text):
+    assert find_quantities(text) == []
+
+
+def test_approximators_that_belong_to_the_word_before():
+    assert found("赶超3次") == [("3次", 3, False, "次")]
+    assert found("将近300人") == [("将近300人", 300, True, "人")]
+
+
+def test_sentence_bounds_cross_a_hard_wrap_but_not_a_paragraph():
+    text = "(二)依申请公开\n全年共办结政府信息公开申请 436 件(含\n上年结转 25 件)。下一句。"
+    s, e = sentence_bounds(text, text.index("25"))
+    assert text[s:e] == "全年共办结政府信息公开申请 436 件(含\n上年结转 25 件)。"
+
+
+def test_in_enumeration_needs_three_counts_separated_by_dunhao_or_semicolon():
+    text = "发布政策文件15件、人事任免信息41条、财政信息8条;另有通知3条,简报2期。"
+    spans = [(q.start, q.end) for q in find_quantities(text)]
+    assert [in_enumeration(text, a, b) for a, b in spans] == [True, True, True, True, False]
+    two = "公开文件15件、通知41条。"
+    assert not any(in_enumeration(two, q.start, q.end) for q in find_quantities(two))
+    shares = "其中予以公开57件(21.35%)、部分公开12件(4.48%)。"  # a share in parentheses goes with its count
+    assert all(in_enumeration(shares, q.start, q.end) for q in find_quantities(shares))
+    assert not any(
+        in_enumeration("办结436件(含上年结转25件)。", q.start, q.end)
+        for q in find_quantities("办结436件(含上年结转25件)。")
+    )
+    # a gold fact the finder does not see (its unit lost) still counts as an item
+    lost = "公开文件15件、通知41条、简报260余。"
+    assert in_enumeration(lost, lost.index("260"), lost.index("260") + 4)

@@ -2,13 +2,15 @@
 (created with the generated labelling config), pushing tasks and pulling exports.
 
 The API key is only ever passed to the SDK: never printed, logged or written; server
-failures become ValueError with the status and the server's answer, never the headers.
+failures become ValueError with the status and the server's answer, never the headers, and
+every message goes through :func:`redact`, so a ``user:password@`` in the URL is never echoed.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +21,20 @@ from gkml.annotate.config import label_config
 from gkml.annotate.export import chosen_annotation
 
 PROJECT_TITLE = "gkml annual reports"
+
+_USERINFO = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/\s@]*@")  # scheme://user:password@
+_SECRET_PARAM = re.compile(r"(?i)\b((?:api[_-]?key|token|access[_-]?token|password)=)[^&\s]+")
+
+
+def redact(message: str, *secrets: str | None) -> str:
+    """``message`` without credentials: a URL's ``user:password@`` becomes ``***@``, a
+    ``token=``/``api_key=``/``password=`` parameter's value ``***``, and each of ``secrets``
+    (the API key) ``***`` wherever it appears."""
+    message = _SECRET_PARAM.sub(r"\1***", _USERINFO.sub(r"\1***@", message))
+    for secret in secrets:
+        if secret:
+            message = message.replace(secret, "***")
+    return message
 
 
 def credentials(url: str | None, api_key: str | None) -> tuple[str, str]:
@@ -47,15 +63,16 @@ def connect(url: str | None = None, api_key: str | None = None):
         raise ValueError("label-studio-sdk is not installed: pip install 'label-studio-sdk==2.1.2'") from None
     base_url, key = credentials(url, api_key)
     ls = LabelStudio(base_url=base_url, api_key=key)
-    with server_errors(base_url):
+    with server_errors(base_url, key):
         ls.users.whoami()
     return ls
 
 
 @contextmanager
-def server_errors(url: str = "Label Studio") -> Iterator[None]:
+def server_errors(url: str = "Label Studio", api_key: str | None = None) -> Iterator[None]:
     """Turn SDK and HTTP failures into ValueError with what went wrong (status and the
-    server's answer, never the request headers that hold the key)."""
+    server's answer, never the request headers that hold the key, nor any credential:
+    :func:`redact`)."""
     import httpx
     from label_studio_sdk.core.api_error import ApiError
 
@@ -67,9 +84,9 @@ def server_errors(url: str = "Label Studio") -> Iterator[None]:
             if e.status_code == 401
             else ""
         )
-        raise ValueError(f"{url} answered {e.status_code}: {str(e.body)[:500]}{hint}") from None
-    except httpx.HTTPError as e:
-        raise ValueError(f"cannot reach {url}: {type(e).__name__}: {e}") from None
+        raise ValueError(redact(f"{url} answered {e.status_code}: {str(e.body)[:500]}{hint}", api_key)) from None
+    except (httpx.HTTPError, httpx.InvalidURL) as e:
+        raise ValueError(redact(f"cannot reach {url}: {type(e).__name__}: {e}", api_key)) from None
 
 
 def find_project(ls, title: str):

@@ -3,8 +3,10 @@
 :func:`run_checks` evaluates every identity of ``spec/standard-format.md`` whose cells were
 all found, and reports each one, passing or failing, with its cells, both sides and the
 difference: a reader should see what was checked, not only what broke.  Printed numbers
-are never changed here; a failure is a finding about the report or about the extraction,
-and the split-number hint says which of the two is the likelier.
+are never changed here; a failure is a finding about the report or about the extraction:
+its ``verdict`` says which (:func:`verdict`: extraction doubt when a cell involved was inferred
+or read with a low score, else the report is inconsistent as printed), and the split-number
+hint names a likely misreading.
 
 All table structure comes from :mod:`gkml.schema`; no cell key is written out here.
 """
@@ -20,6 +22,7 @@ from typing import Any
 from gkml.numbers import Quantity, find_quantities
 from gkml.schema import (
     CELLS,
+    LOW_CONFIDENCE,
     T2_SIGNED_COLS,
     T3_APPLICANT_COLS,
     T3_CARRIED_IN,
@@ -38,6 +41,7 @@ from gkml.schema import (
     T4_SUITS,
     T4_TOTAL_COL,
     TEMPLATES,
+    VERDICTS,
     Check,
     Report,
     cols_of,
@@ -299,7 +303,7 @@ NARRATIVE_PHRASES: dict[str, tuple[re.Pattern[str], tuple[str, ...]]] = {
 }
 
 _CLAUSE_END = re.compile(r"[。;;,,!?!?\n]")
-_AT_LEAST = ("余", "多", "以上", "逾", "超过", "超過")
+_AT_LEAST = ("余", "多", "以上", "逾", "超")  # 超 covers 超过/超過
 _AROUND = ("近", "约", "約", "左右")
 _NUMBER_ONLY = re.compile(r"[-+]?[\d,.]*")
 
@@ -411,8 +415,9 @@ def cross_year_checks(prev: Report, cur: Report) -> list[Check]:
     def add(where: str, lhs: Number, rhs: Number, keys: list[str], what: str) -> None:
         lhs, rhs = _tidy(lhs), _tidy(rhs)
         delta = _tidy(lhs - rhs)
+        doubt = VERDICTS[0] in (verdict(keys[:1], prev.cells), verdict(keys[1:], cur.cells))  # the first key is N−1's
         out.append(Check(id="X-YEAR", where=where, ok=delta == 0, lhs=lhs, rhs=rhs, cells=keys, delta=delta,
-                         note=f"{years}: {what}"))  # fmt: skip
+                         note=f"{years}: {what}", verdict=None if delta == 0 else VERDICTS[not doubt]))  # fmt: skip
 
     for c in T3_COLS:
         over, carried = _k("t3", T3_CARRIED_OVER, c), _k("t3", T3_CARRIED_IN, c)
@@ -428,13 +433,29 @@ def cross_year_checks(prev: Report, cur: Report) -> list[Check]:
     return out
 
 
+# --- verdict -----------------------------------------------------------------------------
+
+
+def verdict(keys: Iterable[str], cells: Mapping[str, Any]) -> str:
+    """What a failed identity is, from how its cells were read: "doubt" (extraction doubt) when one
+    of them was inferred or read with a score below LOW_CONFIDENCE (a reviewer checks the reading),
+    "inconsistent" when all were read with confidence (the report does not add up as printed: a
+    supervising office acts on it). A bare value (gold, a table typed in) counts as read with confidence."""
+    for k in keys:
+        c = cells.get(k)
+        if getattr(c, "inferred", False) or getattr(c, "score", 1.0) < LOW_CONFIDENCE:
+            return VERDICTS[0]
+    return VERDICTS[1]
+
+
 # --- entry point -------------------------------------------------------------------------
 
 
-def run_checks(cells: Mapping[str, Number | None], template: str, text: str | None = None) -> list[Check]:
-    """Every identity whose cells were all found, passing or failing.
+def run_checks(cells: Mapping[str, Any], template: str, text: str | None = None) -> list[Check]:
+    """Every identity whose cells were all found, passing or failing; each failed one with its verdict.
 
-    ``cells`` maps a cell key to its value: ``None`` is a printed blank (0 in arithmetic); an
+    ``cells`` maps a cell key to its value or its :class:`gkml.schema.CellValue` (whose score and
+    ``inferred`` decide the :func:`verdict`): ``None`` is a printed blank (0 in arithmetic); an
     absent key was not found, and identities that need it are skipped (not reported).
     ``template`` is "2021", "2019" or "none" (no table identities).  With ``text``, prose
     counts are compared with the table (X-NARRATIVE, severity "warning").
@@ -451,4 +472,7 @@ def run_checks(cells: Mapping[str, Number | None], template: str, text: str | No
         _add_split_hints(checks, vals, template)
     if text:
         checks += _narrative(vals, text)
+    for c in checks:
+        if not c.ok:
+            c.verdict = verdict(c.cells, cells)
     return checks

@@ -23,10 +23,12 @@ in one place, by deterministic rules:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 
+from gkml.assemble.blanks import blank_cells
 from gkml.assemble.checks import Equation, equations, run_checks
+from gkml.io.document import Place
 from gkml.labels import FACT_TYPES, SECTION_TYPES, Span
 from gkml.numbers import chinese_number, parse_cell, parse_quantity
 from gkml.schema import (
@@ -43,6 +45,7 @@ from gkml.schema import (
 )
 
 Number = int | float
+Locate = Callable[[int, int], Place | None]  # where text[start:end] is printed (Document.locate)
 
 ALT_MIN = 0.1  # a runner-up label less likely than this is not worth trying
 MAX_ROUNDS = 4  # passes of the local search over contested keys (each pass must improve)
@@ -335,15 +338,19 @@ def infer_cells(cells: dict[str, CellValue], template: str) -> dict[str, CellVal
 
 
 def read_cells(
-    text: str, spans: list[Span], year: int | None = None
+    text: str, spans: list[Span], year: int | None = None, locate: Locate | None = None
 ) -> tuple[str, dict[str, CellValue]]:
-    """``(template, cells)``: the cells in catalogue order, inferred ones included."""
+    """``(template, cells)``: the cells in catalogue order, inferred ones included; with
+    ``locate``, each cell read carries where it is printed (:func:`placed`), before any is inferred."""
     cands = cell_candidates(text, spans)
     template = detect_template({c.key for c in cands if c.primary}, text, year)
     allowed = allowed_keys(template)
     cands = [c for c in cands if c.key in allowed]
     chosen = choose_cells(cands, template)
     cells = {k: c.cell() for k, c in chosen.items()}
+    if locate is not None:
+        cells = {k: placed(c, locate) for k, c in cells.items()}
+    cells.update(blank_cells(text, cells, template))  # printed as nothing: null before anything is inferred
     cells.update(infer_cells(cells, template))
     return template, {k: cells[k] for k in CELLS if k in cells}
 
@@ -453,13 +460,15 @@ def assemble(
     input_kind: str | None = None,
     engine: str | None = None,
     ocr: OcrSummary | None = None,
+    locate: Locate | None = None,
 ) -> Report:
     """The checked Report of one document. Where it came from (``doc_id``, ``source``,
     ``input_kind``, ``ocr``) and what labelled it (``engine``) are the caller's to say, so the
-    record is built whole here and never patched afterwards."""
+    record is built whole here and never patched afterwards. ``locate`` (a PDF's or an image's
+    :meth:`gkml.io.document.Document.locate`) gives every printed cell its ``page`` and ``bbox``."""
     spans = list(spans)
     meta = build_meta(text, spans)
-    template, cells = read_cells(text, spans, meta.year)
+    template, cells = read_cells(text, spans, meta.year, locate)
     sections = build_sections(text, spans)
     return Report(
         doc_id=doc_id,
@@ -473,5 +482,18 @@ def assemble(
         missing_sections=missing_sections(sections),
         cells=cells,
         facts=build_facts(text, spans),
-        checks=run_checks({k: c.value for k, c in cells.items()}, template, text),
+        checks=run_checks(cells, template, text),
     )
+
+
+def placed(cell: CellValue, locate: Locate) -> CellValue:
+    """The cell with the page and box where it is printed. Read by OCR, its score is also how sure
+    OCR was of its characters (the labeller's score times their lowest recognition score): a digit
+    OCR hesitated over makes a failed identity extraction doubt, not a report inconsistency."""
+    if cell.inferred or cell.start is None or cell.end is None:
+        return cell
+    where = locate(cell.start, cell.end)
+    if where is None:
+        return cell
+    score = cell.score if where.ocr_score is None else round(cell.score * where.ocr_score, 4)
+    return replace(cell, page=where.page, bbox=where.bbox, score=score)

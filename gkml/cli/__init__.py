@@ -3,11 +3,13 @@
 - :mod:`gkml.cli.predict` — ``predict`` (batch inference);
 - :mod:`gkml.cli.inspect` — ``audit``, ``eval``, ``schema``, ``labels``;
 - :mod:`gkml.cli.train` — ``synth``, ``train``;
+- :mod:`gkml.cli.export` — ``export`` (a trained model as ONNX);
 - :mod:`gkml.cli.ls` — ``ls …``, the annotation loop with Label Studio.
 
 Exit codes scripts can trust: 0 when the command ran (a batch with unreadable inputs still
 ran: each has its error record), 1 when it could not run (bad arguments, unwritable output,
-missing gold), 2 for usage errors (argparse), 130 when interrupted. Results go to stdout,
+missing gold), 2 for usage errors (argparse), 130 when interrupted, 141 when the reader of
+stdout went away (``gkml labels | head``: quietly). Results go to stdout,
 messages to stderr through :mod:`logging` (``-v`` for more, ``-q`` for warnings only).
 """
 
@@ -15,10 +17,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from gkml import __version__
-from gkml.cli import inspect, ls, predict, train
+from gkml.cli import export, inspect, ls, predict, train
 
 DESCRIPTION = """\
 gkml reads Chinese Open Government Information annual reports (政府信息公开工作年度报告)
@@ -49,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"gkml {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     common = verbosity()
-    for group in (predict, inspect, train, ls):
+    for group in (predict, inspect, train, export, ls):
         group.register(sub, common)
     return parser
 
@@ -88,12 +91,25 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(getattr(args, "quiet", False), getattr(args, "verbose", False))
     try:
         return args.func(args)
+    except BrokenPipeError:  # `gkml labels | head`: the reader has all it wants, nothing to say
+        _quiet_stdout()
+        return 141
     except (OSError, ValueError) as e:
         log.error("gkml %s: %s", args.command, e)
         return 1
     except KeyboardInterrupt:
         log.error("gkml %s: interrupted", args.command)
         return 130
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit does not fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # no real stdout (a notebook, a test's capture): nothing to flush
+        pass
 
 
 if __name__ == "__main__":

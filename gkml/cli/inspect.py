@@ -6,14 +6,19 @@ import argparse
 import json
 from pathlib import Path
 
+from gkml.audit_html import MAX_CROPS
+from gkml.schema import LOW_CONFIDENCE
+
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from gkml.audit import audit, format_audit, write_html
+    from gkml.audit import audit, format_audit
+    from gkml.audit_html import write_html
 
     result = audit(Path(args.input), threshold=args.threshold)
     print(format_audit(result))
     if args.html:
-        write_html(result, Path(args.html))
+        write_html(result, Path(args.html), bases=[Path(args.input).parent], max_crops=args.max_crops,
+                   crops_on=not args.no_crops)  # fmt: skip
         print(f"HTML: {args.html}")
     return 0
 
@@ -46,13 +51,20 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="per-report audit of a predict output: template, missing sections, failed identities, X-YEAR",
         description="What a supervising office reads: per report the template, missing sections, failed "
-        "identities with their deltas, inferred cells and low-confidence cells, plus totals; X-YEAR checks "
+        "identities with their deltas and verdicts (extraction doubt, or inconsistent as printed), inferred "
+        "cells and low-confidence cells, plus totals; X-YEAR checks "
         "between reports of the same organ in consecutive years. Printed, and written as HTML with --html.",
     )
     p.add_argument("input", metavar="OUT.jsonl", help="JSON Lines written by gkml predict")
-    p.add_argument("--html", help="also write the audit as an HTML page")
-    p.add_argument("--threshold", type=float, default=0.5,
-                   help="cells read with a score below this are listed as low-confidence (default 0.5)")  # fmt: skip
+    p.add_argument("--html", help="also write the audit as one self-contained HTML page: for a PDF or an image, "
+                   "each failed identity and each inferred or low-confidence cell with the crop of the page around "
+                   "its cells and the value read drawn on it (drawn from the input files, which must still be there)")
+    p.add_argument("--threshold", type=float, default=LOW_CONFIDENCE,
+                   help="cells read with a score below this are listed as low-confidence (default %(default)s, "
+                   "the score below which a failed identity is extraction doubt)")
+    p.add_argument("--max-crops", type=int, default=MAX_CROPS,
+                   help="with --html: at most this many pictures (default %(default)s); the rest are listed without one")
+    p.add_argument("--no-crops", action="store_true", help="with --html: no pictures (a small page for a big batch)")
     p.set_defaults(func=cmd_audit)
 
     p = sub.add_parser(

@@ -80,9 +80,16 @@ def cmd_ls_convert(args: argparse.Namespace) -> int:
 def cmd_ls_serve(args: argparse.Namespace) -> int:
     from gkml.annotate.backend import make_server
 
-    server = make_server(args.host, args.port, engine=args.engine, model=args.model, quiet=args.quiet)
-    print(f"gkml ML backend ({server.version}) on {server.url} — in Label Studio: Settings → Model → Connect model, "
-          f"URL {server.url}. Ctrl-C stops it.", flush=True)
+    server = make_server(
+        args.host, args.port, engine=args.engine, model=args.model, quiet=args.quiet,
+        auth=False if args.no_auth else None, threads=args.threads,
+        max_body=int(args.max_body_mb * 1024 * 1024), task_timeout=args.task_timeout, workers=args.workers,
+    )  # fmt: skip
+    user = server.app.credentials[0] if server.app.credentials else None
+    auth = (f"Basic Authentication, user {user!r} and the password in $GKML_BACKEND_PASSWORD" if user
+            else "No Authentication")  # fmt: skip
+    print(f"gkml ML backend ({server.version}) on {server.url} — in Label Studio: Settings → Model → Connect Model, "
+          f"URL {server.url}, {auth}. Ctrl-C stops it.", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -156,10 +163,26 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         parents=[common],
         help="ML backend: Label Studio gets gkml's predictions for every task it opens",
         description="Serve the Label Studio ML backend API (/health, /setup, /predict) with a trained model or the "
-        "rule baseline. Start Label Studio with ML_BLOCK_LOCAL_IP=false to connect to a backend on this machine.",
+        "rule baseline. Start Label Studio with ML_BLOCK_LOCAL_IP=false to connect to a backend on this machine. "
+        "With GKML_BACKEND_USER and GKML_BACKEND_PASSWORD set (required when --host is not a loopback address) every "
+        "request must carry them: in Label Studio's Connect Model dialog choose Basic Authentication, same user and "
+        "password. Labelling runs in child processes: /health answers while a long task is labelled.",
     )
     p.add_argument("--model", metavar="DIR", help="trained model directory (default: --engine)")
     p.add_argument("--engine", default="rules", choices=list(ENGINES), help=f"labeller ({engines}; default rules)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default: %(default)s)")
     p.add_argument("--port", type=int, default=9090, help="port (default: %(default)s)")
+    p.add_argument("--no-auth", action="store_true",
+                   help="serve beyond 127.0.0.1 without basic auth (only behind a proxy that authenticates); "
+                   "otherwise GKML_BACKEND_USER and GKML_BACKEND_PASSWORD are required there, and used when set")
+    p.add_argument("--max-body-mb", type=float, default=64,
+                   help="largest request body in MB, a /predict of all selected tasks (default: %(default)g; 413 beyond)")
+    p.add_argument("--task-timeout", type=float, default=90, metavar="SECONDS",
+                   help="stop labelling one task after this long and answer it as an error (default: %(default)g; "
+                   "Label Studio waits 100 s for a /predict)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="labeller processes: with two, a short task is answered while a long one is labelled; "
+                   "each holds its own model (default: %(default)s)")
+    p.add_argument("--threads", type=int, default=6,
+                   help="HTTP worker threads; /predict may hold all but two, so /health always answers (default: %(default)s)")
     p.set_defaults(func=cmd_ls_serve)

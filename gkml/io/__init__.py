@@ -2,14 +2,16 @@
 
 Entry point: `gkml.io.ingest.ingest(path)` sniffs the input kind and calls its reader.
 
-    document    Document, OcrInfo, IngestError: what every reader gives the later stages
+    document    Document, OcrInfo, IngestError: what every reader gives the later stages;
+                Document.locate: the page and box where a span of the text is printed
     ingest      the dispatcher: input kind from the bytes, then the reader, then normalise
     encoding    bytes → text (UTF-8, UTF-16, GB18030, Big5 told apart by what they decode to)
     html        HTML page → visible text, table rows as " | " lines, with source offsets
-    pdf         PDF → text layer per page (tables as rows); junk layers are read by OCR
+    pdf         PDF → text layer per page (tables as rows), each character's box; junk layers by OCR
     image       page image → text by OCR
     normalise   width, line ends, traditional → simplified, one character for one
-    ocr         OCR engine: page images → characters with boxes → layout text and box map
+    ocr         OCR engine: page images → characters with boxes → layout text and box map;
+                pages read in parallel worker processes (`configure`, --ocr-workers)
     ocr_layout  OCR characters → prose lines and table rows
     geometry    page image geometry: skew, ruled tables and their cells
 

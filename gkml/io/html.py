@@ -25,7 +25,11 @@ _GROUP = {"tbody", "thead", "tfoot"}
 # start tag → (open tags it closes implicitly, tags that stop the search), as browsers do
 _IMPLIED = {"td": ({"td", "th"}, {"tr", "table"}), "th": ({"td", "th"}, {"tr", "table"}),
             "tr": ({"tr"}, {"table"} | _GROUP)} | dict.fromkeys(_GROUP, (_GROUP, {"table"}))
-_MAX_DEPTH = 150
+_MAX_DEPTH = 150  # open elements past which inline ones (<font>, <span>) stay leaves
+# Open elements past which none is nested any more, tables included (3,000 nested tables): the
+# deeper markup is read as the text of the element it sits in, so the tree, and every walk over
+# it, stays shallow. Real report pages nest tables a few deep.
+_HARD_DEPTH = 200
 
 
 @dataclass
@@ -35,6 +39,7 @@ class _El:
     hidden: bool = False
     end: int | None = None  # source offset of the end tag, if seen
     children: list = field(default_factory=list)  # _El or (text, offsets)
+    has_table: bool = False  # a <table> is nested somewhere inside
 
 
 class _TreeBuilder(HTMLParser):
@@ -49,6 +54,7 @@ class _TreeBuilder(HTMLParser):
         self.source = source
         self.line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
         self.stack = [_El("#root", 0)]
+        self.flattened = 0  # start tags past _HARD_DEPTH, read as text of their parent
 
     def _pos(self) -> int:
         line, col = self.getpos()
@@ -66,9 +72,17 @@ class _TreeBuilder(HTMLParser):
         hidden = tag in _SKIP or "hidden" in a or bool(re.search(r"display\s*:\s*none", a.get("style") or "", re.I))
         el = _El(tag, self._pos(), hidden)
         self.stack[-1].children.append(el)
+        if tag == "table":
+            for open_el in reversed(self.stack):
+                if open_el.has_table:
+                    break  # and so are all above it
+                open_el.has_table = True
         # Broken pages leave thousands of <font>/<span> unclosed; past a depth they stay leaves
         # (their text goes to the parent) so rendering never hits the recursion limit.
         if tag not in _VOID and (len(self.stack) < _MAX_DEPTH or hidden or tag in _IMPLIED or tag == "table"):
+            if len(self.stack) >= _HARD_DEPTH:
+                self.flattened += 1
+                return
             self.stack.append(el)
 
     def handle_endtag(self, tag):
@@ -124,10 +138,6 @@ class _Out:
             self.offs.append(pos)
 
 
-def _has_table(el: _El) -> bool:
-    return any(isinstance(c, _El) and (c.tag == "table" or _has_table(c)) for c in el.children)
-
-
 def _rows(el: _El):
     for c in el.children:
         if isinstance(c, _El) and not c.hidden and c.tag != "table":
@@ -141,7 +151,7 @@ def _render(out: _Out, node, inline: bool = False) -> None:
         return
     if node.hidden:
         return
-    if node.tag == "table" and not inline and not _has_table(node):
+    if node.tag == "table" and not inline and not node.has_table:
         _render_table(out, node)
         return
     brk = node.tag == "br" or node.tag in _BLOCK
@@ -189,11 +199,16 @@ def _render_table(out: _Out, table: _El) -> None:
         out.newline(end)
 
 
-def html_text(source: str) -> tuple[str, list[int]]:
-    """The page's visible text, tables as " | " rows, and for each character its offset in `source`."""
+def html_text(source: str, warnings: list[str] | None = None) -> tuple[str, list[int]]:
+    """The page's visible text, tables as " | " rows, and for each character its offset in `source`.
+
+    What was read other than as printed (markup nested too deep) is added to ``warnings``."""
     builder = _TreeBuilder(source)
     builder.feed(source)
     builder.close()
+    if builder.flattened and warnings is not None:
+        warnings.append(f"HTML nested more than {_HARD_DEPTH} elements deep: {builder.flattened} deeper "
+                        f"element(s) read as plain text of the one around them")  # fmt: skip
     out = _Out()
     _render(out, builder.stack[0])
     return "".join(out.chars), out.offs

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from gkml.io.document import IngestError, OcrInfo
+from gkml.io.document import IngestError, OcrInfo, PageBox
 
 
-def image_text(data: bytes) -> tuple[str, OcrInfo]:
-    """The layout text OCR reads from every frame of the image, and where each character was printed."""
+def image_text(data: bytes) -> tuple[str, OcrInfo, list[PageBox | None]]:
+    """The layout text OCR reads from every frame of the image, what OCR made of it, and where each
+    character was printed (frame, box in pixels of the image)."""
     from gkml.io import ocr  # numpy and the OCR engine load only when an input needs them
 
     try:
@@ -18,4 +19,5 @@ def image_text(data: bytes) -> tuple[str, OcrInfo]:
         raise IngestError(str(e)) from None
     if not got.chars:
         raise IngestError(f"OCR found no text in the image ({len(images)} page(s))")
-    return got.text, OcrInfo(list(got.boxes), got.pages, got.confidence)
+    boxes = list(got.boxes)
+    return got.text, OcrInfo(boxes, got.pages, got.confidence, list(got.char_scores)), boxes

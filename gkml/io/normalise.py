@@ -18,6 +18,7 @@ MAX_BLANK_LINES = 32
 
 _WIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _DROP = re.compile("\r\n?|[\u200b\u200c\u200d\u2060\ufeff]")  # CR of CRLF, zero-width chars
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half a UTF-16 pair (a broken PDF font map): no character
 
 
 def normalise(text: str) -> tuple[str, list[int]]:
@@ -26,8 +27,10 @@ def normalise(text: str) -> tuple[str, list[int]]:
     Line ends become "\\n"; full-width ASCII forms (U+FF01-FF5E: ０-９, （）, ，, ：) and the
     ideographic space become ASCII; traditional characters become simplified (one character for
     one, so offsets stay exact); trailing whitespace goes; blank-line runs are cut to MAX_BLANK_LINES.
-    Nothing else changes: a printed digit is never altered except in width.
+    Nothing else changes: a printed digit is never altered except in width. A lone surrogate,
+    which no file can hold as text, becomes U+FFFD (one for one).
     """
+    text = _SURROGATE.sub("\ufffd", text)
     chars, offs, last = [], [], 0
     for m in _DROP.finditer(text):
         chars.append(text[last : m.start()])

@@ -12,8 +12,9 @@ from __future__ import annotations
 import io
 import re
 import unicodedata
+from collections import deque
 
-from gkml.io.document import IngestError, OcrBox, OcrInfo
+from gkml.io.document import IngestError, OcrInfo, PageBox
 
 
 def _cell_text(cell: str | None) -> str:
@@ -26,8 +27,57 @@ def _cell_text(cell: str | None) -> str:
     return out
 
 
-def _pdf_page(page) -> str:
-    """Text lines outside tables and table rows, merged top to bottom."""
+Rect = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points (pdfplumber's coordinates)
+
+
+def _char_rects(text: str, chars: list[dict]) -> list[Rect | None]:
+    """One box per character of `text`, which pdfplumber built from `chars`.
+
+    Each printed character takes the first unused character object with the same text in
+    reading order (lines top to bottom, each left to right), as pdfplumber laid them out; a
+    space it inserted, or a character it made up (an expanded ligature), has no box."""
+    pool: dict[str, deque[Rect]] = {}
+    line_top = None
+    order = []
+    for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
+        if line_top is None or c["top"] - line_top > 3:  # pdfplumber's default y_tolerance
+            line_top = c["top"]
+        order.append((line_top, c["x0"], c))
+    for _, _, c in sorted(order, key=lambda t: (t[0], t[1])):
+        for ch in c["text"]:
+            pool.setdefault(ch, deque()).append((c["x0"], c["top"], c["x1"], c["bottom"]))
+    return [pool[ch].popleft() if not ch.isspace() and pool.get(ch) else None for ch in text]
+
+
+def _in(c: dict, bbox: tuple) -> bool:
+    """pdfplumber's own test of which table cell a character belongs to: its centre."""
+    x0, top, x1, bottom = bbox
+    return x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
+
+
+def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
+    """The table's rows, cells joined by " | ", and a box per character: a cell's characters
+    their own, the " | " before a cell that cell's box (so a cell printed as nothing has a place)."""
+    inside = [c for c in chars if _in(c, table.bbox)]
+    text, rects = "", []
+    for row, cells in zip(table.rows, table.extract(), strict=True):
+        cells = [_cell_text(c) for c in cells]
+        if not any(cells):
+            continue
+        if text:
+            text += "\n"
+            rects.append(None)
+        for j, (bbox, cell) in enumerate(zip(row.cells, cells, strict=True)):
+            if j:
+                text += " | "
+                rects += [tuple(bbox) if bbox is not None else None] * 3
+            text += cell
+            rects += _char_rects(cell, [c for c in inside if _in(c, bbox)]) if bbox is not None else [None] * len(cell)
+    return text, rects
+
+
+def _pdf_page(page) -> tuple[str, list[Rect | None]]:
+    """Text lines outside tables and table rows, merged top to bottom, with a box per character."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -37,12 +87,22 @@ def _pdf_page(page) -> str:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-    items = [(line["top"], line["text"]) for line in page.filter(outside).extract_text_lines()]
+    items = [(line["top"], line["text"], _char_rects(line["text"], line["chars"]))
+             for line in page.filter(outside).extract_text_lines()]  # fmt: skip
     for table in tables:
-        rows = [[_cell_text(c) for c in row] for row in table.extract()]
-        items.append((table.bbox[1], "\n".join(" | ".join(r) for r in rows if any(r))))
+        items.append((table.bbox[1], *_table_text(table, page.chars)))
     items.sort(key=lambda item: item[0])
-    return "\n".join(text for _, text in items if text)
+    text, rects = "", []
+    for n, (_, piece, piece_rects) in enumerate(item for item in items if item[1]):
+        if n:
+            text += "\n"
+            rects.append(None)
+        text += piece
+        rects += piece_rects
+    dx, dy = page.cropbox[0], page.cropbox[1]  # boxes from the top-left of the page as shown (and rendered)
+    if dx or dy:
+        rects = [(r[0] - dx, r[1] - dy, r[2] - dx, r[3] - dy) if r is not None else None for r in rects]
+    return text, rects
 
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -68,13 +128,15 @@ def junk_text_layer(text: str) -> str | None:
     return None
 
 
-def pdf_text(data: bytes) -> tuple[str, OcrInfo | None]:
-    """Text layer page by page; a page whose layer is junk (and that has an image to read) is OCR'd."""
+def pdf_text(data: bytes, workers: int | None = None) -> tuple[str, OcrInfo | None, list[PageBox | None]]:
+    """Text layer page by page; a page whose layer is junk (and that has an image to read) is OCR'd
+    (`workers` processes). Returns the text, what OCR read, and where each character is printed
+    (page, box in PDF points; None for a line break or a space the reader inserted)."""
     import pdfplumber
 
     if b"%%EOF" not in data[-2048:]:
         raise IngestError("cannot read PDF: truncated (no %%EOF marker at the end)")
-    pages: list[str | None] = []  # None: read by OCR
+    pages: list[tuple[str, list[Rect | None]] | None] = []  # None: read by OCR
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for page in pdf.pages:
@@ -83,38 +145,70 @@ def pdf_text(data: bytes) -> tuple[str, OcrInfo | None]:
                 pages.append(None if scanned else _pdf_page(page))
                 page.close()  # drop the page's parsed objects: long reports stay small in memory
     except Exception as e:  # pdfminer raises many unrelated types for broken or encrypted files
-        raise IngestError(f"cannot read PDF: {': '.join(filter(None, [type(e).__name__, str(e)]))}") from None
+        raise IngestError(f"cannot read PDF: {_why(e)}") from None
     todo = [i for i, p in enumerate(pages) if p is None]
     if not todo:
-        return "\n".join(p or "" for p in pages), None
-    return _with_ocr(data, pages, todo)
+        text, boxes = _joined([(i, *p) for i, p in enumerate(pages)])  # type: ignore[misc]
+        return text, None, boxes
+    return _with_ocr(data, pages, todo, workers)
 
 
-def _with_ocr(data: bytes, pages: list[str | None], todo: list[int]) -> tuple[str, OcrInfo]:
-    """The pages' text with the `todo` pages read by OCR; a text-layer character has no box."""
-    from gkml.io import ocr  # numpy and the OCR engine load only when a page needs them
-
-    if len(todo) > ocr.MAX_PAGES:
-        raise IngestError(f"needs OCR on {len(todo)} pages, more than the limit of {ocr.MAX_PAGES}")
-    parts: list[tuple[str, list[OcrBox | None]]] = []
-    scores, chars = 0.0, 0
-    try:
-        for i, page in enumerate(pages):
-            if page is not None:
-                parts.append((page, [None] * len(page)))
-                continue
-            got = ocr.ocr_images(ocr.render_pdf_pages(data, [i]), [i])
-            parts.append((got.text, list(got.boxes)))
-            scores, chars = scores + got.confidence * got.chars, chars + got.chars
-    except ocr.OcrError as e:
-        raise IngestError(str(e)) from None
-    if not chars and not any(page for page in pages if page):
-        raise IngestError(f"OCR found no text: the PDF has no text layer and OCR read nothing on its {len(todo)} page(s)")
+def _joined(parts: list[tuple[int, str, list]]) -> tuple[str, list[PageBox | None]]:
+    """Pages (page index, text, a box per character) joined by line breaks; boxes get their page."""
     text, boxes = "", []
-    for k, (t, b) in enumerate(parts):
+    for k, (i, t, rects) in enumerate(parts):
         if k:
             text += "\n"
             boxes.append(None)
         text += t
-        boxes += b
-    return text, OcrInfo(boxes, len(todo), scores / chars if chars else 0.0)
+        boxes += [(i, *r) if r is not None else None for r in rects]
+    return text, boxes
+
+
+def _why(e: Exception) -> str:
+    """What a pdfminer failure means for the user: a password, or the error as it was raised
+    (pdfplumber wraps pdfminer's in a PdfminerException whose argument is the real one)."""
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    cause = e.args[0] if type(e).__name__ == "PdfminerException" and e.args and isinstance(e.args[0], Exception) else e
+    if isinstance(cause, PDFPasswordIncorrect):
+        return "it is password-protected (a password is needed to open it); save a copy without the password"
+    if isinstance(cause, PDFEncryptionError):
+        return f"it is encrypted in a way that cannot be read ({cause}); save a copy without encryption"
+    return ": ".join(filter(None, [type(cause).__name__, str(cause)]))
+
+
+def _with_ocr(data: bytes, pages: list, todo: list[int], workers: int | None = None) -> tuple[str, OcrInfo, list[PageBox | None]]:
+    """The pages' text with the `todo` pages read by OCR; a text-layer character has no OCR box.
+
+    OCR boxes are pixels of the page rendered at `ocr.PDF_DPI`; the document's boxes are points."""
+    from gkml.io import ocr  # numpy and the OCR engine load only when a page needs them
+
+    if len(todo) > ocr.MAX_PAGES:
+        raise IngestError(f"needs OCR on {len(todo)} pages, more than the limit of {ocr.MAX_PAGES}")
+    try:
+        read = ocr.ocr_pdf_pages(data, todo, workers=workers)
+    except ocr.OcrError as e:
+        raise IngestError(str(e)) from None
+    chars = sum(got.chars for got in read.values())
+    if not chars and not any(page[0] for page in pages if page):
+        raise IngestError(f"OCR found no text: the PDF has no text layer and OCR read nothing on its {len(todo)} page(s)")
+    to_pt = 72 / ocr.PDF_DPI
+    parts, ocr_boxes, ocr_scores = [], [], []  # per page; OCR's own lists have None on text-layer pages
+    for i, page in enumerate(pages):
+        if page is not None:
+            parts.append((i, page[0], page[1]))
+            ocr_boxes.append([None] * len(page[0]))
+            ocr_scores.append([None] * len(page[0]))
+        else:
+            got = read[i]
+            parts.append((i, got.text, [tuple(v * to_pt for v in b[1:]) for b in got.boxes]))
+            ocr_boxes.append(list(got.boxes))
+            ocr_scores.append(list(got.char_scores))
+    text, boxes = _joined(parts)
+
+    def joined(per_page: list[list]) -> list:
+        return [x for k, xs in enumerate(per_page) for x in ([None] if k else []) + xs]
+
+    mean = sum(got.confidence * got.chars for got in read.values()) / chars if chars else 0.0
+    return text, OcrInfo(joined(ocr_boxes), len(todo), mean, joined(ocr_scores)), boxes

@@ -76,7 +76,7 @@ def windows(n_tokens: int, size: int, stride: int) -> list[tuple[int, int]]:
 def _line_step(text: str) -> int:
     """Line breaks from one printed line to the next in most of the text: 2 where every line is
     followed by an empty one (seed 000, P13), else 1."""
-    gaps = [len(m.group()) for m in re.finditer(r"\n+(?=[^\S\n]*\S)", text)]
+    gaps = [len(m.group()) for m in re.finditer(r"(?<!\n)\n+(?=[^\S\n]*\S)", text)]  # (?<!: each run once
     return 2 if gaps.count(2) > gaps.count(1) else 1
 
 
@@ -91,7 +91,7 @@ def _blank_lines(text: str) -> set[int]:
     stands for a cell."""
     step = _line_step(text)
     slots = set()
-    for m in re.finditer(r"\n{2,}(?=.)", text):
+    for m in re.finditer(r"(?<!\n)\n{2,}(?=.)", text):  # from a run's start only: linear however long
         before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
         line_end = text.find("\n", m.end())
         after = text[m.end() : line_end if line_end >= 0 else len(text)]
@@ -117,6 +117,7 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
     blank_lines = _blank_lines(text)
     rows: list[list[_Slot]] = [[]]
     labelled = False  # the current line holds a piece of text: its line break ends the row
+    line_start = 0  # where the line of the current piece starts (every line break is in some piece)
     for m in _ITEM.finditer(text):
         piece, at = m.group(), m.start()
         if "\n" in piece and labelled:
@@ -127,7 +128,7 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
             if at in blank_lines:
                 rows[-1].append(_Slot(at, at + 1, False))
         elif piece[0] == "|":  # an empty cell, read where blank_slot reads it
-            if not _PADDING.fullmatch(text, text.rfind("\n", 0, at) + 1, at + 1):
+            if not _PADDING.fullmatch(text, line_start, at + 1):
                 rows[-1].append(_Slot(*blank_slot(text, text.find("\n", at, m.end()) + 1 or at + 1), False))
         elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
             if at not in rule_lines:
@@ -137,6 +138,8 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
         else:
             rows.append([])
             labelled = True
+        if "\n" in piece:
+            line_start = at + piece.rfind("\n") + 1
     return [row for row in rows if row]
 
 

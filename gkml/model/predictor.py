@@ -1,6 +1,6 @@
 """The model engine: a trained token classifier read over whole reports, many at a time.
 
-A :class:`Predictor` loads a model directory once and labels texts the way the model was
+A predictor loads a model directory once and labels texts the way the model was
 trained to read them (:func:`gkml.training.data.windows`, the window recipe stored in the model's
 config), so training and inference cut reports alike:
 
@@ -17,21 +17,25 @@ config), so training and inference cut reports alike:
 
 The labeller contract stays ``text -> list[Span]`` (``Predictor.__call__``) so assembly is
 shared with the rule engine; :meth:`Predictor.label_many` is the batched path.
+
+Steps 1 and 2's forward pass are a backend's (:mod:`gkml.model.torch_backend`,
+:mod:`gkml.model.onnx_backend`, chosen by :mod:`gkml.model.loader`); the rest is here.
 """
 
 from __future__ import annotations
 
-import os
+import bisect
 import re
-import warnings
+import time
 from collections.abc import Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
 
 from gkml.labels import ENTITY_TYPES, Span
-from gkml.model.features import TYPE_VOCAB, cell_ordinals, special_ids, token_types, windows
+from gkml.model.features import TYPE_VOCAB, windows
 from gkml.schema import CELL_KEYS
 
 # Entity types whose span may run over a line break: a title's agency name or a date
@@ -48,30 +52,6 @@ class Encoded(NamedTuple):
     ids: list[int]
     offsets: list[tuple[int, int]]
     types: list[int]  # cell ordinals (gkml.training.data.cell_ordinals), the model's token_type_ids
-
-
-def cpu_threads(threads: int | None = None) -> int:
-    """Set torch's intra-op threads: ``threads``, or every core this process may use
-    (CPU affinity, not os.cpu_count(): containers and Ray actors get fewer cores)."""
-    import torch
-
-    n = threads or len(os.sched_getaffinity(0))
-    if torch.get_num_threads() != n:
-        torch.set_num_threads(n)
-    return n
-
-
-def quantize_model(model):
-    """Dynamic int8 quantisation of the Linear layers (weights int8, activations quantised
-    on the fly): ~1.3-1.5x faster on CPU at the same accuracy for this model size
-    (see bench/throughput.py). The torch.ao API is deprecated in favour of torchao but still
-    the only one in torch itself; its warnings are silenced here, once."""
-    import torch
-    from torch.ao.quantization import quantize_dynamic
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
 
 
 class TagTable:
@@ -94,6 +74,32 @@ class TagTable:
         for i, j in enumerate(self.entity_of):
             if j >= 0:
                 self.to_entity[i, j] = 1.0
+        # ... which, when every entity has one B and one I tag (gkml's labels), is the sum of two
+        # gathered columns: the same numbers as the product, at a fraction of its cost
+        begin = {int(j): i for i, j in enumerate(self.entity_of) if j >= 0 and self.is_begin[i]}
+        inside = {int(j): i for i, j in enumerate(self.entity_of) if j >= 0 and not self.is_begin[i]}
+        two = all((self.entity_of == j).sum() == 2 for j in range(len(self.entities)))
+        self.pairs = None
+        if two and len(begin) == len(inside) == len(self.entities):
+            self.pairs = (np.array([begin[j] for j in range(len(self.entities))]),
+                          np.array([inside[j] for j in range(len(self.entities))]))  # fmt: skip
+
+    def entity_probs(self, probs: np.ndarray) -> np.ndarray:
+        """Tag probabilities (tokens x tags) → entity probabilities (tokens x entities)."""
+        if self.pairs is None:
+            return probs @ self.to_entity
+        return probs[:, self.pairs[0]] + probs[:, self.pairs[1]]
+
+
+def _top2(rows: np.ndarray) -> np.ndarray:
+    """Column indices of each row's two largest values, ties to the lower index (as a stable
+    sort of the negated rows gives them, without sorting)."""
+    if rows.shape[1] < 2:
+        return np.argsort(-rows, axis=1, kind="stable")[:, :2]
+    first = rows.argmax(axis=1)
+    rest = rows.copy()
+    rest[np.arange(len(rows)), first] = -np.inf
+    return np.stack([first, rest.argmax(axis=1)], axis=1)
 
 
 def first_tokens(offsets: Sequence[tuple[int, int]]) -> list[int]:
@@ -160,8 +166,8 @@ def _spans(
         return []
     sizes = np.array([len(toks) for _, toks in groups])
     starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    ent_probs = np.add.reduceat(probs @ table.to_entity, starts, axis=0) / sizes[:, None]
-    top = np.argsort(-ent_probs, axis=1, kind="stable")[:, :2]
+    ent_probs = np.add.reduceat(table.entity_probs(probs), starts, axis=0) / sizes[:, None]
+    top = _top2(ent_probs)
     out = []
     for i, (ent, toks) in enumerate(groups):
         row = ent_probs[i]
@@ -189,7 +195,7 @@ def decode(text: str, offsets: Sequence[tuple[int, int]], probs: np.ndarray, tab
     keep = first_tokens(offsets)
     if not keep:
         return []
-    groups = _groups(text, offsets, keep, probs[keep].argmax(-1), table)
+    groups = _groups(text, offsets, keep, probs.argmax(-1)[keep], table)
     toks = [t for _, ts in groups for t in ts]
     return _spans(offsets, groups, probs[toks], table)
 
@@ -200,47 +206,86 @@ def decode_logits(text: str, offsets: Sequence[tuple[int, int]], logits: np.ndar
     keep = first_tokens(offsets)
     if not keep:
         return []
-    groups = _groups(text, offsets, keep, logits[keep].argmax(-1), table)
+    groups = _groups(text, offsets, keep, logits.argmax(-1)[keep], table)  # no copy of the logits
     toks = [t for _, ts in groups for t in ts]
     return _spans(offsets, groups, softmax(logits[toks]), table)
 
 
 _NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９")
-_NUMBER_INNER = frozenset(".,，．")
 _SIGNS = frozenset("-−－+")
 
 
-def _number_run(text: str, start: int, end: int) -> tuple[int, int]:
-    """The whole printed number around ``text[start:end]``: digits, with the decimal point
-    and thousands separators between digits ("205", "3,830", "530.67") and a sign before
-    them ("-1", 2019's 本年增/减)."""
+_RUN = re.compile(r"[0-9０-９]+(?:[.,，．][0-9０-９]+)*")  # a printed number: digits, inner separators between digits
 
-    def is_part(i: int) -> bool:
-        if not 0 <= i < len(text):
-            return False
-        if text[i] in _NUMBER_CHARS:
-            return True
-        return text[i] in _NUMBER_INNER and 0 < i < len(text) - 1 and text[i - 1] in _NUMBER_CHARS and text[i + 1] in _NUMBER_CHARS
 
-    if text[start:end] in _SIGNS and is_part(end):  # the span is the sign of "-1": take the number
-        start, end = end, end + 1
-    while is_part(start - 1):
-        start -= 1
-    while is_part(end):
-        end += 1
-    if start > 0 and text[start - 1] in _SIGNS and not is_part(start - 2):  # a signed number ("-1")
-        start -= 1
-    return start, end
+class _Text:
+    """What :func:`snap` asks of a text, each found once per text so that snapping is linear
+    however long a line is: its line breaks, its number runs, each line's counts."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.breaks = [m.start() for m in re.finditer("\n", text)]
+        self._runs: tuple[list[int], list[int]] | None = None
+        self._page: dict[int, bool] = {}
+        self._counts: dict[int, tuple[list[int], list[Any]]] = {}
+
+    def line(self, pos: int) -> tuple[int, int]:
+        """``[start, end)`` of the line that holds ``pos``."""
+        n = bisect.bisect_left(self.breaks, pos)
+        return (self.breaks[n - 1] + 1 if n else 0), (self.breaks[n] if n < len(self.breaks) else len(self.text))
+
+    def run(self, i: int) -> tuple[int, int] | None:
+        """The number run (:data:`_RUN`) that holds position ``i``, if any."""
+        if self._runs is None:
+            spans = [m.span() for m in _RUN.finditer(self.text)]
+            self._runs = [s for s, _ in spans], [e for _, e in spans]
+        starts, ends = self._runs
+        k = bisect.bisect_right(starts, i) - 1
+        return (starts[k], ends[k]) if k >= 0 and i < ends[k] else None
+
+    def number_run(self, start: int, end: int) -> tuple[int, int]:
+        """The whole printed number around ``text[start:end]``: digits, with the decimal point
+        and thousands separators between digits ("205", "3,830", "530.67") and a sign before
+        them ("-1", 2019's 本年增/减)."""
+        text = self.text
+        if text[start:end] in _SIGNS and self.run(end):  # the span is the sign of "-1": take the number
+            start, end = end, end + 1
+        if run := self.run(start - 1):
+            start = run[0]
+        if run := self.run(end):
+            end = run[1]
+        if start > 0 and text[start - 1] in _SIGNS and not self.run(start - 2):  # a signed number ("-1")
+            start -= 1
+        return start, end
+
+    def page_number_line(self, pos: int) -> bool:
+        """Whether the line at ``pos`` is a page number ("- 3 -")."""
+        line = self.line(pos)
+        if line[0] not in self._page:
+            self._page[line[0]] = bool(_PAGE_NUMBER.fullmatch(self.text, *line))
+        return self._page[line[0]]
+
+    def count_at(self, start: int, end: int):
+        """The count of the line at ``start`` that overlaps ``[start, end)`` most (the first of
+        equals), as :func:`gkml.numbers.find_quantities` finds counts in a line; or None."""
+        from gkml.numbers import find_quantities
+
+        line_start, line_end = self.line(start)
+        if line_start not in self._counts:
+            found = find_quantities(self.text[line_start:line_end])
+            self._counts[line_start] = [q.end + line_start for q in found], found
+        ends, found = self._counts[line_start]
+        best, most = None, None
+        for q in found[bisect.bisect_right(ends, start) :]:  # counts are in order and never overlap
+            if q.start + line_start >= end:
+                break
+            overlap = min(end, q.end + line_start) - max(start, q.start + line_start)
+            if most is None or overlap > most:
+                best, most = q, overlap
+        return None if best is None else (best.start + line_start, best.end + line_start)
 
 
 _PAGE_NUMBER = re.compile(r"\s*[-—–―－]\s*\d{1,3}\s*[-—–―－]\s*")
-
-
-def _line(text: str, pos: int) -> str:
-    """The line of ``text`` that holds position ``pos``."""
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return text[start : len(text) if end < 0 else end]
 
 
 def snap(text: str, spans: list[Span]) -> list[Span]:
@@ -255,9 +300,9 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
       :func:`gkml.numbers.find_quantities` finds counts in prose; a fact span over no count
       (a digit of a date, a bare numeral) is dropped.
 
-    Snapped spans that coincide with the same label are merged (the best score kept)."""
-    from gkml.numbers import find_quantities
-
+    Snapped spans that coincide with the same label are merged (the best score kept). Linear in
+    the text and the spans: lines, number runs and counts are found once (:class:`_Text`)."""
+    at = _Text(text)
     out: dict[tuple[int, int, str], Span] = {}
     for sp in spans:
         start, end = sp.start, sp.end
@@ -267,21 +312,14 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
         if sp.label in _CELL_SET and _is_slot(text[start:end]):
             end = start  # a blank cell
         elif (sp.label in _CELL_SET or sp.label == "YEAR") and digits:
-            start, end = _number_run(text, start, end)
-            if sp.label in _CELL_SET and _PAGE_NUMBER.fullmatch(_line(text, start)):
+            start, end = at.number_run(start, end)
+            if sp.label in _CELL_SET and at.page_number_line(start):
                 continue  # "- 3 -": a page number printed inside a table, never a cell
         elif sp.label.startswith("FACT."):
-            line_start = text.rfind("\n", 0, start) + 1
-            line_end = line_start + len(_line(text, start))
-            best = max(
-                (q for q in find_quantities(text[line_start:line_end])
-                 if q.start + line_start < end and start < q.end + line_start),
-                key=lambda q: min(end, q.end + line_start) - max(start, q.start + line_start),
-                default=None,
-            )  # fmt: skip
+            best = at.count_at(start, end)
             if best is None:
                 continue  # no count there: a numeral without a unit is never a count in prose
-            start, end = best.start + line_start, best.end + line_start
+            start, end = best
         key = (start, end, sp.label)
         if key not in out or out[key].score < sp.score:
             out[key] = Span(start, end, sp.label, sp.score, sp.alts) if (start, end) != (sp.start, sp.end) else sp
@@ -295,94 +333,55 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return z
 
 
-class Predictor:
-    """A loaded model that labels texts: ``predictor(text)`` or ``predictor.label_many(texts)``.
+class WindowedPredictor:
+    """What every backend shares: a model's window recipe and labels, and how a batch of
+    texts is read (windows of all texts sorted and batched, logits averaged over overlaps,
+    decoded, snapped). ``predictor(text)`` or ``predictor.label_many(texts)``.
 
-    ``batch_size`` is windows per forward pass; ``threads`` torch threads (default: the
-    cores this process may use); ``quantize`` applies dynamic int8 quantisation to the
-    Linear layers. ``max_length``/``stride`` default to the recipe the model was trained with.
-    """
+    A backend supplies :meth:`encode` (texts → :class:`Encoded`) and :meth:`_forward` (a
+    batch of windows → their logits) and calls :meth:`_configure` with the model's config:
+    :class:`gkml.model.torch_backend.Predictor` (torch, training's reference) and
+    :class:`gkml.model.onnx_backend.OnnxPredictor` (ONNX Runtime, the default of ``gkml
+    predict``). Everything else being this one code, the two give the same spans from the
+    same logits."""
 
-    def __init__(
-        self,
-        model_dir: str | Path,
-        batch_size: int = DEFAULT_BATCH_SIZE,
-        quantize: bool = False,
-        threads: int | None = None,
-        max_length: int | None = None,
-        stride: int | None = None,
-    ):
-        import torch
+    backend = ""
+    quantized = False
 
-        from gkml.model.network import load_model
-
-        self.threads = cpu_threads(threads)
+    def _configure(self, model_dir: str | Path, cfg: dict[str, Any], batch_size: int,
+                   max_length: int | None, stride: int | None) -> None:  # fmt: skip
+        """Window recipe, labels and checks from the model's ``config.json`` (as a dict)."""
         self.model_dir = str(model_dir)
-        from transformers.utils import logging as hf_logging
-
-        bar = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()  # no "Loading weights" bar for a 4 MB model
-        try:
-            self.tokenizer, model = load_model(model_dir)
-        finally:
-            if bar:
-                hf_logging.enable_progress_bar()
-        self.quantized = bool(quantize)
-        self.model = quantize_model(model) if quantize else model
-        cfg = model.config
-        self.max_length = int(max_length or getattr(cfg, "window_max_length", None) or 512)
-        self.stride = int(stride if stride is not None else getattr(cfg, "window_stride", None) or 128)
-        positions = getattr(cfg, "max_position_embeddings", None)
+        self.max_length = int(max_length or cfg.get("window_max_length") or 512)
+        self.stride = int(stride if stride is not None else cfg.get("window_stride") or 128)
+        positions = cfg.get("max_position_embeddings")
         if positions is not None and self.max_length > positions:
             raise ValueError(f"max_length {self.max_length} exceeds the model's {positions} positions")
         self.batch_size = max(1, int(batch_size))
-        self.table = TagTable({int(k): v for k, v in cfg.id2label.items()})
-        self.cls_id, self.sep_id = special_ids(self.tokenizer)
-        self.cell_ordinals = bool(getattr(cfg, "cell_ordinals", False))
-        if self.cell_ordinals and getattr(cfg, "type_vocab_size", TYPE_VOCAB) < TYPE_VOCAB:
+        self.table = TagTable({int(k): v for k, v in cfg["id2label"].items()})
+        self.cell_ordinals = bool(cfg.get("cell_ordinals", False))
+        types = cfg.get("type_vocab_size", TYPE_VOCAB)
+        if self.cell_ordinals and types < TYPE_VOCAB:
             raise ValueError(
-                f"{self.model_dir} reads an older cell-ordinal channel ({cfg.type_vocab_size} token types, "
+                f"{self.model_dir} reads an older cell-ordinal channel ({types} token types, "
                 f"this gkml writes {TYPE_VOCAB}): retrain it with `gkml train`"
             )
-        self.pad_id = self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else 0
-        self._torch = torch
         self.timings = {"tokenise": 0.0, "model": 0.0, "merge": 0.0, "decode": 0.0}  # seconds, for the benchmark
 
     @property
     def version(self) -> str:
-        """What records and pre-annotations name as their engine: the model directory's name."""
+        """What records and pre-annotations name as their engine: the model directory's name
+        (the same for both backends: they read the same weights into the same cells)."""
         return Path(self.model_dir).resolve().name + ("+int8" if self.quantized else "")
 
     def __call__(self, text: str) -> list[Span]:
         return self.label_many([text])[0]
 
     def encode(self, texts: Sequence[str]) -> list[Encoded]:
-        """Token ids, character offsets and cell ordinals of each text, without special
-        tokens (ordinals all 0 for a model that does not read them)."""
-        if not texts:
-            return []
-        enc = self.tokenizer(list(texts), add_special_tokens=False, return_offsets_mapping=True)
-        out = []
-        for text, ids, offs in zip(texts, enc["input_ids"], enc["offset_mapping"], strict=True):
-            offsets = [tuple(o) for o in offs]
-            types = token_types(offsets, cell_ordinals(text)) if self.cell_ordinals else [0] * len(ids)
-            out.append(Encoded(list(ids), offsets, types))
-        return out
+        raise NotImplementedError
 
     def _forward(self, rows: list[tuple[list[int], list[int]]]) -> list[np.ndarray]:
-        """Logits of each window ``(ids, types)`` (without [CLS]/[SEP]) from one padded batch."""
-        torch = self._torch
-        width = max(len(ids) for ids, _ in rows) + 2
-        ids = torch.full((len(rows), width), self.pad_id, dtype=torch.long)
-        types = torch.zeros((len(rows), width), dtype=torch.long)
-        mask = torch.zeros((len(rows), width), dtype=torch.long)
-        for i, (r, t) in enumerate(rows):
-            ids[i, : len(r) + 2] = torch.tensor([self.cls_id, *r, self.sep_id])
-            types[i, 1 : len(r) + 1] = torch.tensor(t)
-            mask[i, : len(r) + 2] = 1
-        with torch.inference_mode():
-            logits = self.model(input_ids=ids, token_type_ids=types, attention_mask=mask).logits.float().numpy()
-        return [logits[i, 1 : len(r) + 1] for i, (r, _) in enumerate(rows)]
+        raise NotImplementedError
 
     def logits_many(self, encoded: Sequence[Encoded]):
         """Yield ``(index, averaged logits)`` for each encoded text as soon as all its
@@ -420,38 +419,63 @@ class Predictor:
                 remaining[d] -= 1
                 if remaining[d] == 0:
                     total, count = acc.pop(d)
-                    done.append((d, total / count[:, None]))
+                    total /= count[:, None]  # in place: a long text's logits are its largest array
+                    done.append((d, total))
             self.timings["merge"] += time.perf_counter() - t0
             yield from done
 
     def label_many(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Spans of each text, in order: the batched path of the model engine."""
-        import time
+        """Spans of each text, in order: the batched path of the model engine. A text longer
+        than :data:`SEGMENT_CHARS` is read piece by piece (:func:`segments`), so memory stays
+        bounded whatever its length; the others are read together, their windows batched."""
+        whole = [d for d, text in enumerate(texts) if len(text) <= SEGMENT_CHARS]
+        found = dict(zip(whole, self._decode_many([texts[d] for d in whole]), strict=True))
+        for d, text in enumerate(texts):
+            if d in found:
+                continue
+            found[d] = []
+            for lo, hi, own_lo, own_hi in segments(text):
+                (spans,) = self._decode_many([text[lo:hi]])
+                found[d] += [Span(sp.start + lo, sp.end + lo, sp.label, sp.score, sp.alts)
+                             for sp in spans if own_lo <= sp.start + lo < own_hi]  # fmt: skip
+        out = []
+        for d, text in enumerate(texts):
+            t0 = time.perf_counter()
+            out.append(snap(text, found[d]))
+            self.timings["decode"] += time.perf_counter() - t0
+        return out
 
+    def _decode_many(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Decoded spans of each text (not snapped yet), the windows of all of them batched."""
         t0 = time.perf_counter()
         encoded = self.encode(texts)
         self.timings["tokenise"] += time.perf_counter() - t0
         out: list[list[Span]] = [[] for _ in texts]
         for d, logits in self.logits_many(encoded):
             t0 = time.perf_counter()
-            out[d] = snap(texts[d], decode_logits(texts[d], encoded[d].offsets, logits, self.table)) if len(logits) else []
+            out[d] = decode_logits(texts[d], encoded[d].offsets, logits, self.table) if len(logits) else []
             self.timings["decode"] += time.perf_counter() - t0
         return out
 
 
-_CACHE: dict[tuple[Any, ...], Predictor] = {}
+# A text longer than this is read in pieces: the model's logits take 2.4 kB a character (609
+# tags), so a 2-million-character text would need 5 GB at once; a piece needs 0.25 GB. Real
+# reports are shorter (under 50,000 characters as a rule) and are read whole, exactly as before.
+# A text read in pieces reads as it would whole but for a few spans near the cuts: the cell
+# ordinals of a piece are counted in its own text (tests/model/test_predictor_segments.py).
+SEGMENT_CHARS = 100_000
+SEGMENT_MARGIN = 2_000  # characters each piece reads beyond its own part on both sides: context
 
 
-def load_predictor(model_dir: str | Path, **opts: Any) -> Predictor:
-    """A :class:`Predictor` for ``model_dir``, loaded once per process and options (the
-    annotation backend, a notebook and repeated CLI calls in one process share it)."""
-    path = Path(model_dir)
-    if not (path / "config.json").is_file():
-        raise ValueError(
-            f"{model_dir}: no trained model there (no config.json). Train it with "
-            f"`gkml train configs/small.yaml` (writes models/gkml-small), or use `--engine rules`"
-        )
-    key = (str(path.resolve()), tuple(sorted(opts.items())))
-    if key not in _CACHE:
-        _CACHE[key] = Predictor(path, **opts)
-    return _CACHE[key]
+def segments(text: str, size: int | None = None, margin: int = SEGMENT_MARGIN) -> list[tuple[int, int, int, int]]:
+    """The pieces a text is read in, ``(lo, hi, own_lo, own_hi)``: each reads ``text[lo:hi]`` and
+    keeps the spans that start in its own part ``[own_lo, own_hi)``, parts of at most ``size``
+    (:data:`SEGMENT_CHARS`) characters. Parts end at a line break in their second half where
+    there is one, so few spans ever come near a cut."""
+    size = size or SEGMENT_CHARS
+    cuts = [0]
+    while len(text) - cuts[-1] > size:
+        nl = text.rfind("\n", cuts[-1] + size // 2, cuts[-1] + size)
+        cuts.append(nl + 1 if nl >= 0 else cuts[-1] + size)
+    cuts.append(len(text))
+    return [(max(0, a - margin), min(len(text), b + margin), a, b) for a, b in pairwise(cuts)]

@@ -1,7 +1,8 @@
 """`gkml train CONFIG`: train the token classifier with the Hugging Face Trainer.
 
 What a run leaves in ``output_dir``: the best model (``model.safetensors``,
-``config.json`` with gkml's labels and window recipe), the tokenizer, ``metrics.json``
+``config.json`` with gkml's labels and window recipe; ``model.onnx``, the same network for
+ONNX Runtime, :mod:`gkml.model.export`), the tokenizer, ``metrics.json``
 (the best model's scores, data sizes, speed) and ``config.resolved.yaml`` (the config
 with every default filled in). Intermediate checkpoints live there during the run, so
 ``--resume`` can continue an interrupted one, and are deleted at the end.
@@ -245,6 +246,24 @@ def _versions() -> dict[str, str]:
     }
 
 
+def export_for_inference(out: Path) -> None:
+    """``model.onnx`` beside the weights, what ``gkml predict`` runs by default. Exports of
+    earlier weights are removed first; a run that cannot export leaves none, and is read with
+    torch until ``gkml export`` succeeds."""
+    from gkml.model.export import export_onnx
+    from gkml.model.onnx_backend import INT8_FILE, ONNX_FILE
+
+    for name in (ONNX_FILE, INT8_FILE):
+        (out / name).unlink(missing_ok=True)
+    try:
+        done = export_onnx(out)
+    except Exception as e:  # the trained model is the result; the export is a convenience
+        log.warning("could not export %s to ONNX (%s: %s); `gkml predict` reads it with torch, "
+                    "`gkml export %s` tries again", out, type(e).__name__, e, out)  # fmt: skip
+        return
+    log.info("exported %s (logits within %.1e of torch)", done.path, done.check.max_abs_diff if done.check else float("nan"))
+
+
 def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict[str, Any]:
     """Run the training a config describes; returns what it writes to ``metrics.json``."""
     from transformers import (
@@ -319,6 +338,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     for ckpt in checkpoints(out):
         shutil.rmtree(ckpt)
     (out / "training_args.bin").unlink(missing_ok=True)  # pickled; config.resolved.yaml says the same
+    export_for_inference(out)
 
     report = {
         "eval": {k.removeprefix("eval_"): v for k, v in final.items()},

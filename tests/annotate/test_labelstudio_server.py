@@ -254,3 +254,73 @@ def test_connected_ml_backend_pre_annotates_opened_tasks(env, tmp_path):
         backend.shutdown()
         backend.server_close()
     env.timings["ml backend"] = time.perf_counter() - t_start
+
+
+def test_connected_ml_backend_with_basic_auth(env, tmp_path):
+    """Connect Model → Basic Authentication reaches a backend that requires it (Label Studio
+    sends the credentials with requests' HTTPBasicAuth, Latin-1, on /health too); without
+    them Label Studio cannot add the backend."""
+    backend = make_server(port=0, quiet=True, auth=("ls-user", "pä:ss word"))
+    thread = threading.Thread(target=backend.serve_forever, daemon=True)
+    thread.start()
+    try:
+        tasks_json = tmp_path / "tasks.json"
+        paths = [str(FIXTURES / "real" / "P10.txt")]
+        assert main(["ls", "tasks", *paths, "--no-predictions", "-o", str(tasks_json)]) == 0
+        title = "gkml ml backend auth"
+        assert main(["ls", "push", str(tasks_json), "--project", title]) == 0
+        ls = connect()
+        project = find_project(ls, title)
+        try:
+            state = ls.ml.create(url=backend.url, project=project.id, title="no auth").readable_state
+        except Exception as e:  # Label Studio refuses a backend whose /health does not answer 200
+            state = f"refused: {type(e).__name__}"
+        assert state != "Connected", state
+        ml = ls.ml.create(
+            url=backend.url, project=project.id, title="gkml rules auth", is_interactive=True,
+            auth_method="BASIC_AUTH", basic_auth_user="ls-user", basic_auth_pass="pä:ss word",
+        )  # fmt: skip
+        assert ml.readable_state == "Connected" and ml.model_version == "rules"
+        (task_id,) = [t.id for t in ls.tasks.list(project=project.id)]
+        ls.tasks.get(id=task_id)  # opening the task asks the backend, with the credentials
+        (t,) = ls.tasks.list(project=project.id, fields="all")
+        (pred,) = t.predictions
+        text = t.data["text"]
+        assert [span_of(r) for r in result_of(pred)] == [span_of(r) for r in regions(text, label(text))]
+    finally:
+        backend.shutdown()
+        backend.server_close()
+
+
+def test_a_task_over_the_time_limit_gets_no_prediction(env, tmp_path):
+    """A task stopped at --task-timeout is answered without a ``result``: Label Studio logs it
+    and stores nothing for it (so it is asked again later), and the other task of the same
+    request gets its prediction."""
+    backend = make_server(port=0, quiet=True, task_timeout=1.0)
+    thread = threading.Thread(target=backend.serve_forever, daemon=True)
+    thread.start()
+    try:
+        big = tmp_path / "big.txt"  # ~1 MB: the rules take several seconds on it
+        big.write_text((SEED.read_text(encoding="utf-8") + "\n") * 150, encoding="utf-8")
+        tasks_json = tmp_path / "tasks.json"
+        paths = [str(big), str(FIXTURES / "real" / "P10.txt")]
+        assert main(["ls", "tasks", *paths, "--no-predictions", "-o", str(tasks_json)]) == 0
+        title = "gkml ml backend time limit"
+        assert main(["ls", "push", str(tasks_json), "--project", title]) == 0
+        ls = connect()
+        project = find_project(ls, title)
+        ls.ml.create(url=backend.url, project=project.id, title="gkml rules 1 s")
+        ids = {t.data["doc_id"]: t.id for t in ls.tasks.list(project=project.id)}
+        ls.actions.create(
+            id="retrieve_tasks_predictions",
+            project=project.id,
+            selected_items={"all": False, "included": list(ids.values())},
+        )
+        got = {t.data["doc_id"]: t for t in ls.tasks.list(project=project.id, fields="all")}
+        assert got["big"].predictions == []
+        (pred,) = got["P10"].predictions
+        text = got["P10"].data["text"]
+        assert [span_of(r) for r in result_of(pred)] == [span_of(r) for r in regions(text, label(text))]
+    finally:
+        backend.shutdown()
+        backend.server_close()

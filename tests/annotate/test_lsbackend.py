@@ -156,7 +156,7 @@ def test_serve_a_trained_model(tmp_path):
         },
     )
     train(cfg, progress=False)
-    server = make_server(port=0, model=str(out), quiet=True)
+    server = make_server(port=0, model=str(out), quiet=True, workers=1)  # one model process is enough here
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         assert call(server, "/health")[1] == {
@@ -176,3 +176,30 @@ def test_serve_a_trained_model(tmp_path):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_request_log_names_method_path_status_never_the_token():
+    """Each request is logged (method, path, status); the access token Label Studio sends to
+    /setup is not."""
+    import logging
+
+    records: list[str] = []
+    handler = logging.Handler()
+    handler.emit = lambda r: records.append(r.getMessage())
+    logger = logging.getLogger("gkml.annotate.backend")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    server = make_server(port=0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        body = recorded("setup")
+        assert body["access_token"]
+        assert call(server, "/setup", body)[0] == 200
+        assert call(server, "/nope")[0] == 404
+    finally:
+        server.shutdown()
+        server.server_close()
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert records == ["gkml ls serve: POST /setup 200", "gkml ls serve: GET /nope 404"]

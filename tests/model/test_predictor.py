@@ -152,7 +152,7 @@ def random_model(tmp_path_factory):
 
 
 def test_batched_windows_equal_one_text_at_a_time(random_model):
-    from gkml.model.predictor import Predictor
+    from gkml.model.torch_backend import Predictor
 
     texts = [p.read_text(encoding="utf-8")[:700] for p in sorted(SAMPLES.glob("*.txt"))] + ["", "  \n"]
     p = Predictor(random_model, batch_size=5)
@@ -179,7 +179,7 @@ def test_a_model_reading_the_older_ordinal_channel_is_refused(random_model, tmp_
     from transformers import AutoModelForTokenClassification
 
     from gkml.model.features import ROW_END
-    from gkml.model.predictor import Predictor
+    from gkml.model.torch_backend import Predictor
 
     model = AutoModelForTokenClassification.from_pretrained(random_model)
     embeddings = model.base_model.embeddings
@@ -195,7 +195,7 @@ def test_a_model_reading_the_older_ordinal_channel_is_refused(random_model, tmp_
 
 def test_overlapping_windows_are_averaged(random_model):
     from gkml.model.features import ROW_END, cell_ordinals, windows
-    from gkml.model.predictor import Predictor
+    from gkml.model.torch_backend import Predictor
 
     p = Predictor(random_model)
     text = SAMPLES.joinpath("000_7cbeb50e901d1ece.txt").read_text(encoding="utf-8")[:400]
@@ -215,7 +215,7 @@ def test_overlapping_windows_are_averaged(random_model):
 
 
 def test_quantized_model_labels_too(random_model):
-    from gkml.model.predictor import Predictor
+    from gkml.model.torch_backend import Predictor
 
     q = Predictor(random_model, quantize=True)
     assert q.quantized and q.version.endswith("+int8")

@@ -137,6 +137,7 @@ def test_train_tiny_model_then_predict(ml, corpus, tmp_path, capsys):
         "tokenizer.json",
         "metrics.json",
         "config.resolved.yaml",
+        "model.onnx",  # exported for gkml predict's default backend
     } <= names
     assert not any(n.startswith("checkpoint-") for n in names) and "training_args.bin" not in names
     assert list((corpus / "dataset").glob("cache-*.arrow"))  # windows cached beside the corpus
@@ -172,6 +173,13 @@ def test_train_tiny_model_then_predict(ml, corpus, tmp_path, capsys):
         logits = model(**enc).logits
     assert logits.shape == (1, enc["input_ids"].shape[1], len(TAGS))
     assert all(ID2LABEL[i] in TAGS for i in logits.argmax(-1)[0].tolist())
+    from gkml.model.onnx_backend import OnnxPredictor
+    from gkml.model.torch_backend import Predictor
+
+    texts = [r["text"] for r in records]
+    onnx, ref = OnnxPredictor(out).label_many(texts), Predictor(out).label_many(texts)  # the export reads as torch
+    assert [[(s.start, s.end, s.label) for s in spans] for spans in onnx] == [[(s.start, s.end, s.label) for s in spans] for spans in ref]
+    assert all(a.score == pytest.approx(b.score, abs=2e-4) for x, y in zip(onnx, ref, strict=True) for a, b in zip(x, y, strict=True))
 
 
 def test_resume_continues_from_the_last_checkpoint(ml, corpus, tmp_path, monkeypatch):

@@ -55,8 +55,21 @@ DEFAULTS: dict[str, Any] = {
     "subtotals": 0.08,
     "blanks": {"zero": 0.72, "empty": 0.08, "dash": 0.08, "slash": 0.08, "wu": 0.04},
     "blank_rows": 0.5,
+    "labels_only": 0.0,
     "narrative_mismatch": 0.3,
     "raw": False,
+    # The prose mix: chances of the phrase kinds of gkml.training.synth.prose_lists (0 turns one off).
+    "prose": {
+        "enumerations": 0.5,  # a long enumeration (5–12 items, 、 or ；) in a report's prose
+        "outcome_shares": 0.3,  # the outcome list with a share after each count (予以公开57件(21.35%))
+        "sub_counts": 0.3,  # a count with 含/其中 sub-counts (办结436件(含上年结转25件))
+        "counting_words": 0.5,  # sentences counting with 场 期 项 处 家 人 份 台 块 …, 万 magnitudes
+        "magnitudes": 0.3,  # a count of 10,000 and more printed with 万 (近12.5万人)
+        "approx_words": 0.5,  # approximate counts also with 超, 超过, 约, 左右, 以上
+        "zeros": 0.3,  # zero counts stated (收到行政诉讼0件), zero items in lists
+        "kind_contrasts": 0.4,  # phrases that decide the kind (发布解读27条 active, 解读政策文件27条 other)
+        "decoys": 0.4,  # numbers that are not facts in fact sentences (dates, 文号, phone, 12345, names)
+    },
     "noise": {
         "rates": {
             "confusion": 0.006,
@@ -110,7 +123,7 @@ _MIXES = {
     "layouts": LAYOUTS,
     "blanks": BLANK_STYLES,
 }
-_PROBABILITIES = ("inconsistent", "subtotals", "blank_rows", "narrative_mismatch")
+_PROBABILITIES = ("inconsistent", "subtotals", "blank_rows", "labels_only", "narrative_mismatch")
 
 
 def _check_number(value: Any, key: str, low: float = 0.0, high: float | None = 1.0) -> float:
@@ -143,6 +156,8 @@ def validate(config: dict[str, Any]) -> dict[str, Any]:
         _check_number(config[key], key)
     if not isinstance(config["raw"], bool):
         raise ConfigError("raw", f"expected true or false, got {describe(config['raw'])}")
+    for name, p in config["prose"].items():
+        _check_number(p, f"prose.{name}")
     for kind, rate in config["noise"]["rates"].items():
         _check_number(rate, f"noise.rates.{kind}")
     for layout, kinds in config["noise"]["layouts"].items():

@@ -12,9 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from gkml.training.synth import prose
+from gkml.training.synth import prose_lists as lists
 from gkml.training.synth.doc import Piece
 from gkml.training.synth.prose import Agency, Ctx
 from gkml.training.synth.prose_bank import SUBHEADS
+from gkml.training.synth.prose_lists import chance
 from gkml.training.synth.tables import Table
 
 Line = list[Piece]
@@ -160,22 +162,52 @@ def section1(ctx: Ctx, template: str) -> list[Block]:
 def _topic_paragraph(ctx: Ctx, topic: str, template: str) -> list[Piece]:
     rng = ctx.rng
     if topic == "active":
-        return prose.paragraph(ctx, "active", rng.randint(3, 7), rng.randint(1, 3))
+        out = prose.paragraph(ctx, "active", rng.randint(3, 7), rng.randint(1, 3))
+        if chance(ctx, "enumerations"):
+            out += lists.with_decoys(ctx, lists.enumeration(ctx, "active"))
+        if chance(ctx, "sub_counts", 0.5):
+            out += lists.sub_counts(ctx, "active")
+        if chance(ctx, "kind_contrasts"):
+            out += lists.with_decoys(ctx, lists.extra_sentence(ctx, "contrast"))
+        return out
     if topic == "request":
-        ties = ctx.ties
+        ties = lists.counts_of(ctx)
         some = ties.get("new", rng.randint(0, 3)) > 0 if ties else rng.random() < 0.5
-        out = prose.sentence(ctx, prose.pick(ctx, "request_some" if some else "request_none"))
+        if some:
+            out = prose.sentence(ctx, prose.pick(ctx, "request_some"))
+            if chance(ctx, "outcome_shares"):
+                out += lists.with_decoys(ctx, lists.outcome_list(ctx))
+            if chance(ctx, "sub_counts"):
+                out += lists.sub_counts(ctx, "request")
+        elif chance(ctx, "zeros"):
+            out = lists.with_decoys(ctx, lists.extra_sentence(ctx, "request_zero"))
+        else:
+            out = prose.sentence(ctx, prose.pick(ctx, "request_none"))
         out += prose.paragraph(ctx, "request", rng.randint(1, 4), 0)
         if rng.random() < 0.3:
-            has_review = ties.get("review", 0) + ties.get("suit", 0) > 0 if ties else rng.random() < 0.3
-            out += prose.sentence(ctx, prose.pick(ctx, "review_some" if has_review else "review_none"))
+            out += _review_sentence(ctx)
         return out
     if topic == "supervision":
         out = prose.paragraph(ctx, "supervision", rng.randint(3, 6), rng.randint(0, 1))
         if rng.random() < 0.6:
             out += prose.sentence(ctx, prose.pick(ctx, "training"))
         return out
-    return prose.paragraph(ctx, topic, rng.randint(3, 6), rng.randint(0, 2))
+    out = prose.paragraph(ctx, topic, rng.randint(3, 6), rng.randint(0, 2))
+    if topic == "platform":
+        if chance(ctx, "counting_words"):
+            out += lists.with_decoys(ctx, lists.extra_sentence(ctx, "counting"))
+        if chance(ctx, "enumerations", 0.3):
+            out += lists.enumeration(ctx, "platform")
+    return out
+
+
+def _review_sentence(ctx: Ctx) -> list[Piece]:
+    """Review and litigation: counts (the table's), or none, or zeros stated as counts."""
+    ties = ctx.ties
+    has_review = ties.get("review", 0) + ties.get("suit", 0) > 0 if ties else ctx.rng.random() < 0.3
+    if not has_review and chance(ctx, "zeros"):
+        return lists.extra_sentence(ctx, "review_zero")
+    return prose.sentence(ctx, prose.pick(ctx, "review_some" if has_review else "review_none"))
 
 
 def section5(ctx: Ctx) -> list[Block]:
@@ -197,7 +229,15 @@ def section6(ctx: Ctx) -> list[Block]:
     blocks = [Block(fees)]
     if rng.random() < 0.5:
         others = prose.paragraph(ctx, "interaction", rng.randint(2, 4), rng.randint(1, 3))
+        if chance(ctx, "enumerations", 0.4):
+            others += lists.with_decoys(ctx, lists.enumeration(ctx, "interaction"))
+        if chance(ctx, "sub_counts", 0.5):
+            others += lists.sub_counts(ctx, "interaction")
         blocks.append(Block([_p(f"(二){ctx.agency.region}{ctx.year}年政务公开工作要点任务落实进展情况:"), *others]))
+    if chance(ctx, "enumerations", 0.6):
+        blocks.append(Block(lists.with_decoys(ctx, lists.mixed_list(ctx))))
+    if chance(ctx, "counting_words"):
+        blocks.append(Block(lists.with_decoys(ctx, lists.extra_sentence(ctx, "counting"))))
     if rng.random() < 0.4:
         blocks.append(Block(prose.sentence(ctx, prose.pick(ctx, "other"))))
     return blocks
@@ -208,20 +248,35 @@ def _as_table_note(rng: random.Random) -> list[Block]:
 
 
 def build_content(
-    rng: random.Random, template: str, level: str, year: int, ties: dict, tables: dict[str, Table]
+    rng: random.Random,
+    template: str,
+    level: str,
+    year: int,
+    ties: dict,
+    tables: dict[str, Table],
+    prose_mix: dict[str, float] | None = None,
 ) -> Content:
-    """The whole report: sections per template, prose restating ``ties`` (empty when no tables)."""
+    """The whole report: sections per template, prose restating ``ties`` (empty when no tables),
+    with the phrase kinds of ``prose_mix`` (config ``prose``; none when None)."""
     agency = prose.make_agency(rng, level)
     published = prose.publication_date(rng, year)
-    ctx = Ctx(rng, agency, year, level, ties)
+    ctx = Ctx(rng, agency, year, level, ties, dict(prose_mix or {}))
+    if prose_mix and not ties:  # a report without tables: its figures drawn once, so its sentences agree
+        ctx.drawn = lists.draw_counts(rng, level)
     narrative = template == "none"
     titles = prose.OLD_HEADINGS if narrative else prose.HEADINGS
     bodies: dict[int, list[Block]] = {1: section1(ctx, template), 5: section5(ctx), 6: section6(ctx)}
     if narrative:
         bodies[2] = [Block(prose.paragraph(ctx, "active", rng.randint(2, 3), 1)), Block(prose.channel_breakdown(ctx))]
+        if chance(ctx, "enumerations"):
+            bodies[2].append(Block(lists.with_decoys(ctx, lists.enumeration(ctx, "active"))))
         bodies[3] = [Block(_topic_paragraph(ctx, "request", template))]
-        has_review = rng.random() < 0.2
-        bodies[4] = [Block(prose.sentence(ctx, prose.pick(ctx, "review_some" if has_review else "review_none")))]
+        drawn = ctx.drawn
+        has_review = drawn.get("review", 0) + drawn.get("suit", 0) > 0 if drawn else rng.random() < 0.2
+        if not has_review and chance(ctx, "zeros"):
+            bodies[4] = [Block(lists.extra_sentence(ctx, "review_zero"))]
+        else:
+            bodies[4] = [Block(prose.sentence(ctx, prose.pick(ctx, "review_some" if has_review else "review_none")))]
     else:
         bodies[2] = _as_table_note(rng) + [Block(table="t2")]
         bodies[3] = _as_table_note(rng) + [Block(table="t3")]

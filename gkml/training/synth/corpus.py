@@ -100,13 +100,19 @@ def make_report(index: int, seed: int, config: dict, layout: str | None = None) 
     if template != "none":
         subtotals = rng.random() < config["subtotals"]
         values = V.draw_values(rng, template, level, subtotals)
+        # no draw at all when the option is off, so the default corpus is what it always was
+        empty = rng.choice(V.TABLES) if config["labels_only"] and rng.random() < config["labels_only"] else None
+        if empty is not None:
+            V.blank_table(values, empty)
         ties = tie_values(values)
         if rng.random() < config["inconsistent"]:
-            V.break_identity(rng, values, template)
+            V.break_identity(rng, values, template, spare=empty)
             consistent = False
             if rng.random() >= config["narrative_mismatch"]:
                 ties = tie_values(values)  # the prose restates the (wrong) table, as most reports do
         tokens = V.print_tokens(rng, values, _choice(rng, config["blanks"]), config["blank_rows"])
+        if empty is not None:
+            tokens.update(dict.fromkeys(V.table_keys(values, empty), ""))
         gold = V.gold_of(values, tokens)
         tables = {
             "t2": T.table2(rng, template, tokens, year),
@@ -114,7 +120,7 @@ def make_report(index: int, seed: int, config: dict, layout: str | None = None) 
             "t4": T.table4(rng, tokens),
         }
 
-    content = build_content(rng, template, level, year, ties, tables)
+    content = build_content(rng, template, level, year, ties, tables, config["prose"])
     plan = draw_plan(rng, config["noise"]["layouts"].get(layout, {}), config["noise"]["rates"])
     doc = render(layout, content, rng, plan)
     char_noise(doc, rng, plan)

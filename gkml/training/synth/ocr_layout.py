@@ -21,7 +21,6 @@ fonts-noto-cjk); OCR needs only the Python dependencies.
 
 from __future__ import annotations
 
-import difflib
 import io
 import random
 import shutil
@@ -34,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from gkml.labels import Span
+from gkml.training.chains.align import align_spans, char_alignment  # noqa: F401  (moved there; kept importable here)
 
 LEVELS = ("clean", "scan", "lowres")
 
@@ -102,52 +102,6 @@ def images_to_pdf(images: Sequence[np.ndarray], dpi: int = 200, quality: int = 8
     buf = io.BytesIO()
     pages[0].save(buf, "PDF", resolution=float(dpi), save_all=True, append_images=pages[1:], quality=quality)
     return buf.getvalue()
-
-
-# --------------------------------------------------------------------------- alignment
-
-
-def char_alignment(src: str, dst: str) -> list[int | None]:
-    """For each character of `src`, the index of the `dst` character it became, or None.
-
-    difflib's matching blocks give the characters that survived unchanged; inside a replaced
-    stretch of equal length the characters pair up one to one (刻 read for 十), and in a stretch
-    of different lengths they are spread proportionally, so a misread number still lands on
-    the OCR's version of it rather than vanishing.
-    """
-    out: list[int | None] = [None] * len(src)
-    matcher = difflib.SequenceMatcher(None, src, dst, autojunk=False)
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
-        if op == "equal":
-            out[i1:i2] = range(j1, j2)
-        elif op == "replace":
-            n, m = i2 - i1, j2 - j1
-            for k in range(n):
-                out[i1 + k] = j1 + (k * m) // n
-    return out
-
-
-def align_spans(src: str, spans: Sequence[Span], dst: str) -> list[Span]:
-    """Move labelled spans of `src` onto `dst`: each span covers from the first to the last
-    `dst` character that its characters became; a span with no surviving character is dropped,
-    and so is one that would overlap a span already placed (the earlier one wins)."""
-    where = char_alignment(src, dst)
-    placed: list[Span] = []
-    taken = bytearray(len(dst))
-    for span in sorted(spans, key=lambda s: (s.start, s.end)):
-        hits = [j for j in where[span.start : span.end] if j is not None]
-        if not hits:
-            continue
-        start, end = min(hits), max(hits) + 1
-        while start < end and dst[start].isspace():
-            start += 1
-        while end > start and dst[end - 1].isspace():
-            end -= 1
-        if start >= end or any(taken[start:end]):
-            continue
-        taken[start:end] = b"\x01" * (end - start)
-        placed.append(Span(start, end, span.label, span.score))
-    return placed
 
 
 def ingested_text(html: str) -> str:

@@ -5,7 +5,8 @@ variants, and paragraphs drawn from a bank of sentences with counts ("800余条"
 A sentence is a template; a slot ``{kind:unit:spec}`` becomes a fact piece labelled
 ``FACT.<kind>`` with its gold (value, approx, unit).  ``spec`` is ``lo-hi`` (a count drawn
 log-uniformly; ``lo-hi*`` grows with the organ's level) or ``=name`` (the count restates a
-table cell, see :data:`TIES`, which is what the X-NARRATIVE check compares).  Any count with a
+table cell, see :data:`TIES`, which is what the X-NARRATIVE check compares; ``=name?``: the
+cell, or 0 in a report without tables; ``=zero``: 0).  Any count with a
 unit in the prose is a slot: unlabelled counts would teach the model to miss facts.
 """
 
@@ -19,6 +20,7 @@ from datetime import date, timedelta
 
 from gkml.schema import (
     SECTION_TITLES,
+    T3_APPLICANT_COLS,
     T3_CARRIED_IN,
     T3_CARRIED_OVER,
     T3_NEW,
@@ -186,7 +188,7 @@ def heading_piece(rng: random.Random, no: int | None, ordinal: int, title: str) 
 # --------------------------------------------------------------------------- facts
 
 
-def _nice(n: int, up: bool = False) -> int:
+def round_figure(n: int, up: bool = False) -> int:
     """823 → 800, 1243 → 1200 (or upward for 近): the round figure an approximate count uses."""
     if n < 20:
         return n
@@ -194,12 +196,20 @@ def _nice(n: int, up: bool = False) -> int:
     return (math.ceil(n / step) if up else n // step) * step
 
 
-def fact_piece(rng: random.Random, kind: str, unit: str, value: Number, exact: bool = False) -> Piece:
+def fact_piece(
+    rng: random.Random, kind: str, unit: str, value: Number, exact: bool = False, mix: dict | None = None
+) -> Piece:
     """One count as prose prints it, labelled ``FACT.<kind>``, with the value it states.
 
     ``exact`` (a count restating a table cell) keeps the number as it is; otherwise it may be
-    rounded with 余/多/近/约, written in Chinese numerals, or grouped with commas.
+    rounded with 余/多/近/约, written in Chinese numerals, or grouped with commas; with the prose
+    ``mix`` (config ``prose``), also printed with 万 ("近12.5万人", ``magnitudes``) or with the
+    other approximation words (超, 超过, 约, 左右, 以上, ``approx_words``).
     """
+    if mix and not exact and unit not in ("%", "元", "万元"):
+        special = _mixed_form(rng, kind, unit, int(value), mix)
+        if special is not None:
+            return special
     approx = False
     if unit == "%":
         text = f"{format_share(value)}%"
@@ -223,7 +233,7 @@ def fact_piece(rng: random.Random, kind: str, unit: str, value: Number, exact: b
         if form == "zh":
             text = zh_number(n) + unit
         elif form == "suffix":
-            n = _nice(n)
+            n = round_figure(n)
             approx = True
             num = str(n)
             if n in (100, 1000) and rng.random() < 0.3:
@@ -234,7 +244,7 @@ def fact_piece(rng: random.Random, kind: str, unit: str, value: Number, exact: b
         elif form == "near":
             approx = True
             if rng.random() < 0.5:
-                n = _nice(n, up=True)
+                n = round_figure(n, up=True)
                 num = {100: "百", 1000: "千"}.get(n, str(n)) if rng.random() < 0.6 else str(n)  # 近百条
                 text = f"近{num}{unit}"
             else:
@@ -245,6 +255,30 @@ def fact_piece(rng: random.Random, kind: str, unit: str, value: Number, exact: b
             text = f"{n}{unit}"
         value = n
     return Piece(text, f"FACT.{kind}", "fact", {"value": value, "approx": approx, "unit": unit, "kind": kind})
+
+
+def _mixed_form(rng: random.Random, kind: str, unit: str, n: int, mix: dict) -> Piece | None:
+    """The forms of the prose mix, or None for the classic ones: 万 for counts of ten thousand and
+    more, and the approximation words before (超, 超过, 约, 近) and after (左右, 以上) the count."""
+    gold = {"approx": False, "unit": unit, "kind": kind}
+    if n >= 10000 and rng.random() < mix.get("magnitudes", 0.0):
+        tenths = n // 1000  # 125000 → 12.5万: one decimal of 万
+        printed = f"{tenths / 10:g}"
+        value = tenths * 1000
+        word = rng.choice(("", "", "近", "超", "约", "余", "多"))
+        text = f"{printed}万{word}{unit}" if word in ("余", "多") else f"{word}{printed}万{unit}"
+        approx = bool(word) or value != n
+        if approx and not word:
+            text, approx = f"约{printed}万{unit}", True
+        return Piece(text, f"FACT.{kind}", "fact", {**gold, "value": value, "approx": approx})
+    if n >= 20 and rng.random() < mix.get("approx_words", 0.0) * 0.5:
+        r = round_figure(n)
+        before, after = rng.choice((("超", ""), ("超过", ""), ("约", ""), ("近", ""), ("", "左右"), ("", "以上")))
+        if before == "近":
+            r = round_figure(n, up=True)
+        text = f"{before}{r}{unit}{after}"
+        return Piece(text, f"FACT.{kind}", "fact", {**gold, "value": r, "approx": True})
+    return None
 
 
 def format_share(value: float) -> str:
@@ -264,7 +298,16 @@ TIES: dict[str, tuple[str, ...]] = {
     "granted": (_cell("t3", T3_OUTCOME_ROWS["2021"][0], T3_TOTAL_COL),),
     "review": tuple(_cell("t4", g, _T4_TOTAL) for g in T4_REVIEW),
     "suit": tuple(_cell("t4", g, _T4_TOTAL) for g in T4_SUITS),
+    "new_person": (_cell("t3", T3_NEW, T3_APPLICANT_COLS[0]),),
 }
+# The outcome groups of table 3 (予以公开, 部分公开, 不予公开 …): what an outcome list restates.
+OUTCOME_GROUPS = ("granted", "partial", "denied", "unable", "rejected", "other")
+for _g in OUTCOME_GROUPS:
+    TIES[f"outcome_{_g}"] = tuple(
+        _cell("t3", row, T3_TOTAL_COL)
+        for row in dict.fromkeys(T3_OUTCOME_ROWS["2021"] + T3_OUTCOME_ROWS["2019"])
+        if row.split("_")[0] == _g
+    )
 
 
 def tie_values(values: dict[str, Number]) -> dict[str, Number]:
@@ -289,6 +332,8 @@ class Ctx:
     year: int
     level: str
     ties: dict[str, Number] = field(default_factory=dict)  # empty for narrative-only reports
+    mix: dict[str, float] = field(default_factory=dict)  # config "prose": the phrase kinds' chances
+    drawn: dict[str, Number] = field(default_factory=dict)  # no tables: the figures its prose states
 
 
 def sentence(ctx: Ctx, template: str) -> list[Piece]:
@@ -313,9 +358,13 @@ def sentence(ctx: Ctx, template: str) -> list[Piece]:
 def _slot(ctx: Ctx, kind: str, unit: str, spec: str) -> Piece:
     rng = ctx.rng
     if spec.startswith("="):
-        name = spec[1:]
+        name = spec[1:].rstrip("?")
         if name in ctx.ties:
             return fact_piece(rng, kind, unit, ctx.ties[name], exact=True)
+        if name in ctx.drawn:
+            return fact_piece(rng, kind, unit, ctx.drawn[name], exact=True)
+        if name == "zero" or spec.endswith("?"):  # "=zero", "=review?" (the tie, else 0): a zero stated
+            return fact_piece(rng, kind, unit, 0, exact=True)
         spec = "0-30"  # a narrative-only report restates no table
     scaled = spec.endswith("*")
     lo, hi = (float(x) for x in spec.rstrip("*").split("-"))
@@ -330,7 +379,7 @@ def _slot(ctx: Ctx, kind: str, unit: str, spec: str) -> Piece:
         value = round(rng.uniform(lo, hi), 2)
     else:
         value = round(math.exp(rng.uniform(math.log(max(lo, 1)), math.log(max(hi, 1)))))
-    return fact_piece(rng, kind, unit, value)
+    return fact_piece(rng, kind, unit, value, mix=ctx.mix)
 
 
 # Documents a report can only cite from the year they were issued (国办函〔2020〕109号 …).

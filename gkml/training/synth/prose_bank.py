@@ -73,9 +73,9 @@ BANK: dict[str, tuple[str, ...]] = {
         "对申请内容不明确的,及时与申请人沟通,一次性告知需要补正的事项。",
         "加强与申请人的沟通,提高答复质量,努力减少因政府信息公开引发的行政争议。",
     ),
-    "review_some": (
-        "全年因政府信息公开引起的行政复议{request:件:=review},行政诉讼{request:件:=suit}。",
-        "本年度发生政府信息公开行政复议{request:件:=review}。",
+    "review_some": (  # review and litigation cases are "other" (spec, kinds of fact)
+        "全年因政府信息公开引起的行政复议{other:件:=review},行政诉讼{other:件:=suit}。",
+        "本年度发生政府信息公开行政复议{other:件:=review}。",
     ),
     "review_none": (
         "本年度未发生因政府信息公开引起的行政复议、行政诉讼。",
@@ -138,7 +138,7 @@ BANK: dict[str, tuple[str, ...]] = {
         "组织培训会议{training:次:1-4},强化管理员能力水平。",
         "开展政务公开专题培训{training:次:1-5},培训工作人员{training:人次:10-200}。",
         "组织专职人员参加上级举办的政府信息公开业务培训{training:次:1-4}。",
-        "以“线上+线下”模式开展业务培训{training:次:1-8},覆盖各村(社区)信息员{training:名:8-40}。",
+        "以“线上+线下”模式开展业务培训{training:次:1-8},参训信息员{training:名:8-40}。",
         "全年举办政务公开培训班{training:次:1-3},培训业务骨干{training:人次:30-150*}。",
     ),
     "interaction": (
@@ -212,6 +212,87 @@ BANK: dict[str, tuple[str, ...]] = {
         "{SELF}始终将政务公开工作作为重点工作来抓,将其纳入重要议事日程,确保工作部署落地生根。",
     ),
 }  # fmt: skip
+
+# --------------------------------------------------------------------------- the prose mix (config "prose")
+
+EXTRA_TOPICS: dict[str, tuple[str, ...]] = {
+    # zeros stated as counts ("zeros"): "=name?" is the table's figure, or 0 without tables
+    "request_zero": (
+        "{Y}年共收到政府信息公开申请{request:件:=new?},无上年结转申请。",
+        "本年度{SELF}收到政府信息公开申请{request:件:=new?}。",
+    ),
+    "review_zero": (
+        "本年度收到行政复议{other:件:=review?}、行政诉讼{other:件:=suit?}。",
+        "因政府信息公开引起的行政复议{other:件:=review?},行政诉讼{other:件:=suit?}。",
+        "全年政府信息公开行政复议、行政诉讼案件均为{other:件:=zero}。",
+    ),
+    # counting words beyond 条/件/次 ("counting_words"); the phrase decides the kind
+    "counting": (
+        "召开新闻发布会{other:场:1-12*},举办政策吹风会{other:场:1-6}。",
+        "开展在线访谈{interaction:期:1-12},围绕群众关切回应热点问题。",
+        "编印《政府公报》{active:期:4-12},免费发放至各村(社区)。",
+        "全面梳理主动公开事项{active:项:20-300*},逐项明确公开内容和时限。",
+        "建成政务公开专区{platform:处:1-5},设置政务公开栏{platform:块:5-40*}。",
+        "在便民服务中心配备政务服务一体机{platform:台:1-10*}。",
+        "发放政策宣传资料{active:份:200-5000*},印发政策汇编{active:册:100-2000*}。",
+        "全年开展政务公开专项检查{other:轮:1-3}。",
+        "抽查涉企信息公开情况,检查企业{other:家:5-50*}。",
+        "开展政务公开日活动{other:场:1-8},接待群众{interaction:人次:20-400*}。",
+        "举办政务公开培训班{training:期:1-4},培训业务骨干{training:人:20-300*}。",
+        "配备政务公开专职工作人员{platform:人:1-6},兼职信息员{platform:名:5-40*}。",
+        "邀请人大代表、政协委员和群众代表{other:位:5-30}参加政府开放活动。",
+        "公示低保、特困供养等救助对象{other:户:20-800*}。",
+        "政务公开宣传活动覆盖群众{other:人:20000-300000*}。",
+        "政府网站全年访问量{other:人次:20000-3000000*}。",
+        "办理政务服务事项{other:项:500-20000*},按时办结率{share:%:98-100}。",
+    ),
+    # the phrase decides the kind ("kind_contrasts"): an interpretation is active only with a
+    # publishing verb; documents reviewed or repealed are not published
+    "contrast": (
+        "通过图文、视频等形式发布政策解读{active:篇:5-60*}。",
+        "围绕重点民生政策解读政策文件{other:件:2-30*}。",
+        "开展政策解读{other:次:2-20},主要负责同志带头解读{other:次:1-4}。",
+        "对主动公开的政策文件同步公开解读材料{active:条:3-40*}。",
+        "清理规范性文件{other:件:3-40*},其中废止{other:件:1-10},公开现行有效的规范性文件{active:件:2-30*}。",
+        "收到行政复议申请{other:件:=review?},受理政府信息公开申请{request:件:=new?}。",
+        "受理群众来信{interaction:件:5-200*},培训信息员{training:人次:10-200},配备联络员{platform:名:2-20}。",
+    ),
+}
+
+# Items of a long enumeration ("enumerations"): what is counted, its counting word and kind.
+ACTIVE_ITEMS = (
+    ("政策文件", "件"), ("规范性文件", "件"), ("人事任免信息", "条"), ("财政预决算信息", "条"), ("规划计划信息", "条"),
+    ("政府采购信息", "条"), ("重大项目信息", "条"), ("通知公告", "条"), ("工作动态", "条"), ("政策解读", "篇"),
+    ("图文解读", "篇"), ("应急管理信息", "条"), ("招录招聘信息", "条"), ("统计信息", "条"), ("公共资源配置信息", "条"),
+    ("社会救助信息", "条"), ("“三公”经费信息", "条"), ("惠民惠农补贴信息", "条"), ("行政执法信息", "条"),
+    ("政府公报", "期"), ("工作简报", "期"), ("公共服务事项清单", "项"), ("宣传资料", "份"),
+)  # fmt: skip
+INTERACTION_ITEMS = (
+    ("12345热线工单", "件"), ("市长信箱来信", "件"), ("网民留言", "条"), ("在线咨询", "条"), ("投诉举报", "件"),
+    ("意见建议", "条"), ("政民互动留言", "条"), ("来电咨询", "件"), ("在线访谈", "期"), ("网上调查", "次"),
+)  # fmt: skip
+PLATFORM_ITEMS = (
+    ("政务公开栏", "块"), ("政府信息公开查阅点", "个"), ("政务新媒体账号", "个"), ("村务公开小程序", "个"),
+    ("便民服务点", "处"), ("政务服务一体机", "台"), ("电子显示屏", "块"), ("政务公开专区", "个"), ("信息员", "名"),
+)  # fmt: skip
+# Mixed lists (section 6): each item names its own topic, so its kind is its own.
+EVENT_ITEMS = (
+    ("召开新闻发布会", "场", "other"), ("开展政府开放日活动", "次", "other"), ("组织政务公开培训", "期", "training"),
+    ("开展在线访谈", "期", "interaction"), ("开展网上调查", "次", "interaction"), ("编印政府公报", "期", "active"),
+    ("办理人大代表建议", "件", "other"), ("办理政协委员提案", "件", "other"), ("发放宣传资料", "份", "active"),
+    ("受理群众来信", "件", "interaction"), ("培训工作人员", "人次", "training"), ("梳理公开事项", "项", "active"),
+)  # fmt: skip
+
+# Numbers that are not facts, written into fact sentences ("decoys"): dates, document and
+# article numbers, phone numbers, 12345, durations, names holding a numeral.
+DECOYS_BEFORE = (
+    "截至{Y}年12月31日,", "{Y}年1月至12月,", "依据《条例》第二十条规定,", "按照国办公开办函〔2021〕30号要求,",
+    "围绕中央八项规定精神,", "坚持“三个一”工作法,", "落实“一件事一次办”改革,", "通过12345政务服务便民热线,",
+    "推行“一户一档”管理,", "增强“四个意识”,", "严格在5个工作日内答复,", "依托24小时政务自助服务区,",
+)  # fmt: skip
+DECOYS_AFTER = (
+    "(咨询电话:0{phone})", "(统计截至{Y}年12月31日)", "(数据来源:{R}12345平台)", "(详见{R}政府网站第3期专栏)",
+)  # fmt: skip
 
 SUBHEADS = {  # the (一)…(五) paragraphs of section 1, by topic
     "active": ("主动公开情况", "主动公开", "加大公开力度", "坚持阳光透明,及时回应群众关切"),

@@ -266,12 +266,16 @@ def printed_keys(template: str, subtotals: bool) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- breaking an identity
 
 
-def break_identity(rng: random.Random, values: dict[str, Number], template: str) -> str:
+def break_identity(rng: random.Random, values: dict[str, Number], template: str, spare: str | None = None) -> str:
     """Change one or two cells so that at least one identity fails, as in real reports; returns
     what was done.  Each way of breaking is one real reporters make: a row that does not add up,
-    a balance that does not hold, an outcome row miscounted, a table-4 total wrong."""
+    a balance that does not hold, an outcome row miscounted, a table-4 total wrong.  ``spare``
+    ("t3" or "t4") is a table printed without values (:func:`blank_table`), which no way may touch."""
     delta = rng.choice((1, 1, 2, 3, 5, 10, -1, -2))
-    how = rng.choice(("row_cell", "row_total", "balance", "outcome", "t4"))
+    hows = ("row_cell", "row_total", "balance", "outcome", "t4")
+    if spare in ("t3", "t4"):
+        hows = ("t4",) if spare == "t3" else hows[:-1]
+    how = rng.choice(hows)
     if how == "t4":
         group = rng.choice(T4_GROUPS)
         col = rng.choice((*T4_PARTS, T4_TOTAL_COL))
@@ -289,6 +293,25 @@ def break_identity(rng: random.Random, values: dict[str, Number], template: str)
     for k in keys:
         values[k] = values.get(k, 0) + delta
     return f"{how}:{','.join(keys)}{delta:+d}"
+
+
+# --------------------------------------------------------------------------- a table without values
+
+TABLES = ("t2", "t3", "t4")
+
+
+def table_keys(values: dict[str, Number], table: str) -> list[str]:
+    """The cells of ``table`` ("t2" covers the 2019 table 2, t2v19, too)."""
+    prefixes = ("t2", "t2v19") if table == "t2" else (table,)
+    return [k for k in values if k.split(".")[0] in prefixes]
+
+
+def blank_table(values: dict[str, Number], table: str) -> None:
+    """Make ``table`` one printed with all its labels and not a single value (real reports do:
+    an organ with nothing to count leaves the grid empty): its cells count 0, and
+    :func:`print_tokens`' caller prints each as nothing, so the gold of each is a printed blank."""
+    for k in table_keys(values, table):
+        values[k] = 0
 
 
 # --------------------------------------------------------------------------- printing
