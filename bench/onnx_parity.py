@@ -9,6 +9,7 @@ scores, then every cell that differs.
 
     .venv/bin/python bench/onnx_parity.py                    # fp32 (model.onnx) and int8 (exported on the fly)
     .venv/bin/python bench/onnx_parity.py --variants fp32 --threads 1     # as each worker reads
+    .venv/bin/python bench/onnx_parity.py --variants fp32 --stride 64 --synth 100 --long 20   # less overlap
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--threads", type=int, help="ONNX Runtime threads (default: every core; 1 as in each worker)")
     ap.add_argument("--batch-size", type=int, help="ONNX windows per forward pass (default: 1 on one thread, else 4)")
+    ap.add_argument("--stride", type=int, help="ONNX window overlap in tokens (default: the model's, 128): less is faster")
     args = ap.parse_args(argv)
 
     from gkml.model.onnx_backend import OnnxPredictor
@@ -66,8 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for variant in args.variants.split(","):
             directory = int8_model(model, Path(tmp)) if variant == "int8" else model
-            onnx = OnnxPredictor(directory, quantize=variant == "int8", threads=args.threads, batch_size=args.batch_size)
-            print(f"== ONNX {variant} ({Path(onnx.onnx_path).name}, {onnx.threads} threads, batch {onnx.batch_size}) "
+            onnx = OnnxPredictor(directory, quantize=variant == "int8", threads=args.threads, batch_size=args.batch_size,
+                                 stride=args.stride)  # fmt: skip
+            print(f"== ONNX {variant} ({Path(onnx.onnx_path).name}, {onnx.threads} threads, batch {onnx.batch_size}, "
+                  f"overlap {onnx.stride}) "
                   f"against torch ({torch.threads} threads, batch {torch.batch_size})")  # fmt: skip
             total = same_total = 0
             for name, texts in sets.items():

@@ -54,7 +54,7 @@ WORKER_ENV = {
     "MALLOC_MMAP_THRESHOLD_": "131072",
 }
 DOCS_PER_TASK = 2  # paths per task (at most): the workers batch windows within a report, so small tasks cost little
-MAX_AUTO_WORKERS = 8  # the default never starts more (each worker holds its own model, ~200 MB)
+MAX_AUTO_WORKERS = 8  # the default never starts more (each worker holds its own model, ~150 MB)
 MIN_PER_WORKER = 4  # the default starts a second worker only for batches of 2 x this many inputs
 
 
@@ -69,7 +69,7 @@ def usable_cores() -> int:
 def default_workers(n_inputs: int, backend: str = "onnx") -> int:
     """Workers ``gkml predict`` starts when not told: one per core (at most
     :data:`MAX_AUTO_WORKERS`), but one (no pool, no start-up cost) for a batch too small to
-    share or on the torch backend (a torch worker costs ~5 s and ~700 MB to start)."""
+    share or on the torch backend (a torch process costs ~5 s and ~900 MB)."""
     if backend == "torch":
         return 1
     return max(1, min(usable_cores(), MAX_AUTO_WORKERS, n_inputs // MIN_PER_WORKER))
