@@ -21,18 +21,16 @@ model does not ship one. The machine's load average is printed: on a shared mach
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import random
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
+
+from measure import run_measured  # bench/measure.py, beside this script
 
 ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = Path(sys.executable).parent / "gkml"
@@ -119,47 +117,13 @@ def int8_model(model: Path, tmp: Path) -> Path:
     return copy
 
 
-def _tree_rss(pid: int) -> int:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for p in procs:
-        with contextlib.suppress(psutil.Error):  # a worker that just ended
-            total += p.memory_info().rss
-    return total
-
-
 def run(cmd: list[str]) -> dict:
     """Run one command; wall, CPU seconds (it and its workers) and peak RSS of its process tree."""
-    peak = 0
-    before = os.times()
     load0 = os.getloadavg()[0]
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    done.set()
-    sampler.join()
-    after = os.times()
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{err[-2000:]}")
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
-    return {"wall": wall, "cpu": cpu, "rss_mb": peak / 2**20, "load": (load0 + os.getloadavg()[0]) / 2, "stdout": out}
+    m = run_measured(cmd, ROOT)
+    if m.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed ({m.returncode}):\n{m.stderr[-2000:]}")
+    return {"wall": m.wall, "cpu": m.cpu, "rss_mb": m.peak_mb, "load": (load0 + os.getloadavg()[0]) / 2, "stdout": m.stdout}
 
 
 def cells_of(path: Path) -> dict[str, dict]:

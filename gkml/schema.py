@@ -245,7 +245,7 @@ class Report:
     cells: dict[str, CellValue] = field(default_factory=dict)
     facts: list[Fact] = field(default_factory=list)
     checks: list[Check] = field(default_factory=list)
-    input_kind: str | None = None  # txt | html | pdf | image (what ingest saw)
+    input_kind: str | None = None  # txt | html | pdf | image | docx | doc (what ingest saw)
     engine: str | None = None
     ocr: OcrSummary | None = None  # None: no page was read by OCR
     warnings: list[str] = field(default_factory=list)  # read, but not quite as printed (bytes replaced, …)

@@ -21,64 +21,28 @@ checks the contract: exactly one record per input, the skipped files counted, no
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import threading
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
 from hostile_support import build_batch  # noqa: E402
+from measure import run_measured  # noqa: E402
 
 _SCRIPT = Path(sys.executable).parent / "gkml"
 GKML = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "gkml.cli"]
 
 
-def _tree_rss(pid: int) -> int:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for p in procs:
-        with contextlib.suppress(psutil.Error):  # a worker that ended meanwhile
-            total += p.memory_info().rss
-    return total
-
-
 def run(cmd: list[str], cwd: Path) -> tuple[float, float, int, str, str, float]:
     """Wall seconds, peak RSS (MB) of the process tree, exit code, stdout, stderr, and CPU
     seconds of the tree (what a shared machine's load does not inflate much)."""
-    peak = 0
-    before = os.times()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, _tree_rss(proc.pid))
-            time.sleep(0.02)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = proc.communicate()
-    wall = time.perf_counter() - t0
-    done.set()
-    sampler.join()
-    after = os.times()
-    cpu = after.children_user - before.children_user + after.children_system - before.children_system
-    return wall, peak / 2**20, proc.returncode, out, err, cpu
+    m = run_measured(cmd, cwd)
+    return m.wall, m.peak_mb, m.returncode, m.stdout, m.stderr, m.cpu
 
 
 def main(argv: list[str] | None = None) -> int:

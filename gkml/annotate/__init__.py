@@ -7,7 +7,8 @@ correct them, the exports come back checked as training records.
 - :mod:`gkml.annotate.export`: the one reader of Label Studio exports (which annotation,
   every region checked), used by ``gkml ls convert`` and by training alike;
 - :mod:`gkml.annotate.client`: the server through the SDK (connect, push, pull);
-- :mod:`gkml.annotate.backend`: the ML backend ``gkml ls serve``.
+- :mod:`gkml.annotate.backend`: the ML backend ``gkml ls serve`` (routes, labelling workers);
+- :mod:`gkml.annotate.server`: its HTTP server (waitress): limits, deadlines, basic auth.
 
 Exports → a training dataset on disk is :mod:`gkml.training.annotations`: training reads
 this package, never the other way round.

@@ -50,7 +50,7 @@ class Document:
     text: str  # normalised text
     offsets: list[int]  # offsets[i] = index in `original` of text[i]
     original: str  # decoded source (HTML: the page source; PDF: the raw extracted text; OCR: its layout text)
-    kind: str  # "txt" | "html" | "pdf" | "image"
+    kind: str  # "txt" | "html" | "pdf" | "image" | "docx" | "doc"
     source: str  # the path as given
     encoding: str | None = None  # detected encoding (text and HTML inputs)
     ocr: OcrInfo | None = None  # set when any page was read by OCR

@@ -24,7 +24,7 @@ from pathlib import Path
 from gkml.io.ingest import source_name
 
 # What a directory scan reads: the kinds gkml reads, saved web pages under their server's
-# extension, and Word files (read, or refused with a message saying to convert them).
+# extension, and Word files (.docx read directly, .doc/.wps/.rtf/.odt through LibreOffice).
 REPORT_EXTS = frozenset({
     ".txt", ".text", ".md", ".markdown",  # text
     ".html", ".htm", ".xhtml", ".shtml", ".jsp", ".asp", ".aspx", ".php",  # web pages

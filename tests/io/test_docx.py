@@ -23,7 +23,6 @@ from gkml.rules import label
 from gkml.schema import Report
 
 SOFFICE = shutil.which("soffice")
-needs_soffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 SEED = SAMPLES / "001_eb0a65417e597162.txt"  # a real report whose tables were scraped as " | " rows
 GOLD = FIXTURES / "001_eb0a65417e597162.gold.json"
 
@@ -232,15 +231,13 @@ def soffice_convert(src: Path, targets: list[str], infilter: str) -> dict[str, P
 @pytest.fixture(scope="module")
 def seed_files(tmp_path_factory) -> dict[str, Path]:
     """Seed 001 as a web page, and as the real DOCX and DOC files LibreOffice makes of it."""
-    if SOFFICE is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
+    assert SOFFICE is not None, "LibreOffice (soffice) is missing: `make test` installs it (system-deps)"
     tmp = tmp_path_factory.mktemp("word")
     html = tmp / "001_eb0a65417e597162.html"
     html.write_text(seed_html(SEED.read_text(encoding="utf-8")), encoding="utf-8")
     return {"html": html, **soffice_convert(html, ["docx", "doc"], "HTML (StarWriter)")}
 
 
-@needs_soffice
 def test_a_real_report_saved_as_docx_reads_every_gold_cell(seed_files):
     gold = json.loads(GOLD.read_text(encoding="utf-8"))["cells"]
     doc = ingest(seed_files["docx"])
@@ -254,7 +251,6 @@ def test_a_real_report_saved_as_docx_reads_every_gold_cell(seed_files):
         assert doc.original[slice(*doc.original_span(cell.start, cell.end))] == cell.raw
 
 
-@needs_soffice
 def test_word_tables_read_as_the_web_page_reads_them(seed_files):
     """LibreOffice makes the HTML rowspans/colspans Word merges; the rows read back as the HTML
     reader reads them, save the empty cells LibreOffice pads a short row with."""
@@ -266,7 +262,6 @@ def test_word_tables_read_as_the_web_page_reads_them(seed_files):
     assert sum(a != b for a, b in zip(html, docx, strict=True)) == 3  # three rows padded to the table's width
 
 
-@needs_soffice
 def test_a_doc_file_is_read_through_libreoffice(seed_files):
     doc = ingest(seed_files["doc"])
     assert doc.kind == "doc"
@@ -277,7 +272,6 @@ def rtf(text: str) -> str:
     return "".join(c if ord(c) < 128 else f"\\u{ord(c) - 65536 if ord(c) > 32767 else ord(c)}?" for c in text)
 
 
-@needs_soffice
 def test_an_rtf_file_named_doc_is_read_through_libreoffice(tmp_path):
     """Sites publish RTF as .doc: read by its bytes, its table row by row."""
     row = r"\trowd\cellx2500\cellx4000\cellx5500\cellx7000 "
@@ -312,7 +306,6 @@ def test_without_libreoffice_a_doc_file_is_an_error_record(tmp_path, monkeypatch
     assert "needs LibreOffice (soffice)" in record.error and "not installed" in record.error
 
 
-@needs_soffice
 def test_libreoffice_failures_are_error_records(tmp_path):
     # an OLE header naming a WordDocument stream, and nothing of a document after it
     junk = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 56 + "WordDocument".encode("utf-16-le") + bytes(range(256)) * 8

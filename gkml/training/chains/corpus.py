@@ -28,11 +28,8 @@ from gkml.training.chains import extract as X
 from gkml.training.chains.align import Traced, carry, remap, spans_of
 from gkml.training.chains.document import Style
 from gkml.training.chains.typeset import Typeset, to_pdf, typeset
-from gkml.training.synth import tables as T
-from gkml.training.synth import values as V
 from gkml.training.synth.content import Content, build_content
-from gkml.training.synth.corpus import YEARS
-from gkml.training.synth.prose import tie_values
+from gkml.training.synth.corpus import YEARS, draw_tables
 
 log = logging.getLogger(__name__)
 _STRIDE = 1_000_003
@@ -64,29 +61,7 @@ def draw(index: int, seed: int, config: dict) -> Drawn:
     template = _choice(rng, config["templates"])
     level = _choice(rng, config["levels"])
     year = rng.choice(YEARS[template])
-    gold: dict[str, Any] = {}
-    tables: dict[str, T.Table] = {}
-    ties: dict[str, Any] = {}
-    consistent = True
-    if template != "none":
-        subtotals = rng.random() < config["subtotals"]
-        values = V.draw_values(rng, template, level, subtotals)
-        share = config.get("labels_only", 0.0)
-        empty = rng.choice(V.TABLES) if share and rng.random() < share else None
-        if empty is not None:
-            V.blank_table(values, empty)
-        ties = tie_values(values)
-        if rng.random() < config["inconsistent"]:
-            V.break_identity(rng, values, template, spare=empty)
-            consistent = False
-            if rng.random() >= config["narrative_mismatch"]:
-                ties = tie_values(values)
-        tokens = V.print_tokens(rng, values, _choice(rng, config["blanks"]), config["blank_rows"])
-        if empty is not None:
-            tokens.update(dict.fromkeys(V.table_keys(values, empty), ""))
-        gold = V.gold_of(values, tokens)
-        tables = {"t2": T.table2(rng, template, tokens, year), "t3": T.table3(rng, template, tokens, subtotals),
-                  "t4": T.table4(rng, tokens)}  # fmt: skip
+    gold, tables, ties, consistent = draw_tables(rng, template, level, year, config)
     content = build_content(rng, template, level, year, ties, tables)
     broken = sorted({c.id for c in run_checks(gold, template) if not c.ok}) if template != "none" else []
     return Drawn(f"chain-{seed}-{index:06d}", content, gold, template, level, year, consistent, broken)

@@ -84,15 +84,12 @@ def map_span(offs: list[int], start: int, end: int) -> tuple[int, int]:
     return bisect_left(offs, start), bisect_left(offs, end)
 
 
-def make_report(index: int, seed: int, config: dict, layout: str | None = None) -> SynthRecord:
-    """Report ``index`` of the corpus of ``seed``: the same arguments always give the same record."""
-    if layout is not None and layout not in ALL_LAYOUTS:
-        raise ValueError(f"unknown layout {layout!r} (known: {', '.join(ALL_LAYOUTS)})")
-    rng = random.Random(seed * _INDEX_STRIDE + index)
-    template, layout = _template_and_layout(rng, config, layout)
-    level = _choice(rng, config["levels"])
-    year = rng.choice(YEARS[template])
-
+def draw_tables(
+    rng: random.Random, template: str, level: str, year: int, config: dict
+) -> tuple[dict[str, V.Number | None], dict[str, T.Table], dict[str, V.Number], bool]:
+    """A report's table values and printed tables: its gold cells, the tables, the values the
+    prose restates, and whether it is consistent. Shared by the layouts and the typeset chains
+    (:mod:`gkml.training.chains.corpus`), so both draw a report alike."""
     gold: dict[str, V.Number | None] = {}
     tables: dict[str, T.Table] = {}
     ties: dict[str, V.Number] = {}
@@ -119,7 +116,19 @@ def make_report(index: int, seed: int, config: dict, layout: str | None = None) 
             "t3": T.table3(rng, template, tokens, subtotals),
             "t4": T.table4(rng, tokens),
         }
+    return gold, tables, ties, consistent
 
+
+def make_report(index: int, seed: int, config: dict, layout: str | None = None) -> SynthRecord:
+    """Report ``index`` of the corpus of ``seed``: the same arguments always give the same record."""
+    if layout is not None and layout not in ALL_LAYOUTS:
+        raise ValueError(f"unknown layout {layout!r} (known: {', '.join(ALL_LAYOUTS)})")
+    rng = random.Random(seed * _INDEX_STRIDE + index)
+    template, layout = _template_and_layout(rng, config, layout)
+    level = _choice(rng, config["levels"])
+    year = rng.choice(YEARS[template])
+
+    gold, tables, ties, consistent = draw_tables(rng, template, level, year, config)
     content = build_content(rng, template, level, year, ties, tables, config["prose"])
     plan = draw_plan(rng, config["noise"]["layouts"].get(layout, {}), config["noise"]["rates"])
     doc = render(layout, content, rng, plan)
