@@ -29,6 +29,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 import time
 from collections import deque
 from collections.abc import Iterator, Sequence
@@ -117,12 +118,19 @@ def _run(paths: list[str], engine: str, model: str | None, opts: dict[str, Any],
 @contextmanager
 def _worker_environment() -> Iterator[None]:
     """Processes started inside inherit :data:`WORKER_ENV` (the parent's own pools, started
-    already, are untouched; its environment is restored after)."""
+    already, are untouched; its environment is restored after), and start with Ctrl-C ignored:
+    an interrupt while they import would otherwise print each child's traceback before
+    `_init_worker` runs (an ignored signal stays ignored across exec; the parent's handler is
+    back as soon as they are started)."""
     saved = {k: os.environ.get(k) for k in WORKER_ENV}
     os.environ.update(WORKER_ENV)
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         yield
     finally:
+        if main:
+            signal.signal(signal.SIGINT, handler)
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

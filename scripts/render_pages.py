@@ -162,10 +162,15 @@ def seed_html(text: str, gold: dict) -> str:
 def write_variants(out: Path, doc_id: str, page_html: str, gold: dict, rng: random.Random) -> int:
     """Typeset once, then write the text PDF and the three image-only variants, with their gold."""
     (out / "html").mkdir(parents=True, exist_ok=True)
-    (out / "pdf").mkdir(exist_ok=True)
-    (out / "gold").mkdir(exist_ok=True)
     (out / "html" / f"{doc_id}.html").write_text(page_html, encoding="utf-8")
-    pdf = html_to_pdf(page_html)
+    return write_pdf_variants(out, doc_id, html_to_pdf(page_html), gold, rng)
+
+
+def write_pdf_variants(out: Path, doc_id: str, pdf: bytes, gold: dict, rng: random.Random) -> int:
+    """A typeset PDF as OUT/pdf/<id>-text.pdf and its three image-only variants, each with its
+    gold in OUT/gold; returns the pages."""
+    (out / "pdf").mkdir(parents=True, exist_ok=True)
+    (out / "gold").mkdir(exist_ok=True)
     (out / "pdf" / f"{doc_id}-text.pdf").write_bytes(pdf)
     pages = pdf_to_images(pdf, 200)
     for variant in VARIANTS:

@@ -57,22 +57,27 @@ def _in(c: dict, bbox: tuple) -> bool:
 
 def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
     """The table's rows, cells joined by " | ", and a box per character: a cell's characters
-    their own, the " | " before a cell that cell's box (so a cell printed as nothing has a place)."""
+    their own, the " | " before a cell that cell's box (so a cell printed as nothing has a place).
+
+    A slot that a merged cell covers (pdfplumber's None: a row label spanning three columns, a
+    group label spanning rows) is no cell of its own and prints nothing: a Word-made table-3 row
+    reads `一、本年新收… | 14 | 2 |`, not `一、本年新收… |  |  | 14 | 2 |`, whose two empty slots
+    would read as blank cells and shift the row by two columns."""
     inside = [c for c in chars if _in(c, table.bbox)]
     text, rects = "", []
     for row, cells in zip(table.rows, table.extract(), strict=True):
-        cells = [_cell_text(c) for c in cells]
-        if not any(cells):
+        slots = [(bbox, _cell_text(c)) for bbox, c in zip(row.cells, cells, strict=True) if bbox is not None]
+        if not any(cell for _, cell in slots):
             continue
         if text:
             text += "\n"
             rects.append(None)
-        for j, (bbox, cell) in enumerate(zip(row.cells, cells, strict=True)):
+        for j, (bbox, cell) in enumerate(slots):
             if j:
                 text += " | "
-                rects += [tuple(bbox) if bbox is not None else None] * 3
+                rects += [tuple(bbox)] * 3
             text += cell
-            rects += _char_rects(cell, [c for c in inside if _in(c, bbox)]) if bbox is not None else [None] * len(cell)
+            rects += _char_rects(cell, [c for c in inside if _in(c, bbox)])
     return text, rects
 
 

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from gkml.numbers import parse_cell
+from gkml.schema import FACT_UNITS
 
 
 @dataclass(frozen=True)
@@ -26,12 +27,29 @@ class Cell:
     @property
     def is_prose(self) -> bool:
         """A sentence, not a cell: row labels and headers never contain a full stop, and even
-        the long ones with instructions in brackets stay well under 200 characters."""
-        return self.kind == "text" and ("。" in self.text or len(self.text) > 200)
+        the long ones with instructions in brackets stay well under 200 characters; a line that
+        counts (:func:`counting_sentence`) is one whole text cell."""
+        return self.kind == "text" and ("。" in self.text or len(self.text) > 200 or counting_sentence(self.text))
 
 
-# Lines that are layout, not content: page numbers ("— 2 —", "- 4 -") and markdown rules.
-_PAGE_MARK = re.compile(r"^[ \t]*[-—–]{1,2}[ \t]*\d{1,3}[ \t]*[-—–]{1,2}[ \t]*$", re.M)
+# A number followed by its counting word ("57 件", "3场", "21.35%").
+_COUNTED = re.compile(r"\d[ \t]*(?:" + "|".join(map(re.escape, FACT_UNITS)) + ")")
+
+
+def counting_sentence(line: str) -> bool:
+    """A line of prose that counts ("其中予以公开 57 件（21.35%），部分公开 12 件，"): a number with
+    its counting word, and a clause mark. Table rows print bare numbers, so however a PDF spaces
+    such a line, its numbers are facts, not the cells of a row named by the words before them."""
+    return bool(_COUNTED.search(line)) and any(p in line for p in "，。；、")
+
+
+# Lines that are layout, not content: markdown rules, and page numbers on a line of their own
+# ("- 3 -", "— 12 —", "第 3 页", "第3页 共5页", "第 3 页，共 5 页").
+_PAGE_MARK = re.compile(
+    r"^[ \t]*(?:[-—–]{1,2}[ \t]*\d{1,3}[ \t]*[-—–]{1,2}"
+    r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t]*$",
+    re.M,
+)
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?[ \t]*)?$", re.M)
 
 
@@ -85,7 +103,11 @@ def _chunk_cells(text: str, start: int, end: int, out: list[Cell]) -> None:
             if seen and blank_lines >= 2:
                 out.append(Cell("empty", pos, pos, ""))
             seen, blank_lines = True, 0
-            _line_cells(text, pos, pos + len(line), out)
+            if counting_sentence(line):
+                lead = len(line) - len(line.lstrip())
+                out.append(Cell("text", pos + lead, pos + len(line.rstrip()), line.strip()))
+            else:
+                _line_cells(text, pos, pos + len(line), out)
         pos += len(line) + 1
 
 

@@ -110,6 +110,17 @@ def _has_org_subtotal(segs: list[Segment], rows: list[tuple[str, str] | None]) -
     return sum(n == 8 for n in counts) > len(counts) / 2
 
 
+def _t4_header_at(labels: list[Cell]) -> int | None:
+    """Where table 4's header (or its section heading) starts in a label run: the first cell
+    saying 复议 or 诉讼, when the run from there says both."""
+    parts = [clean_label(c.text) for c in labels]
+    for i, part in enumerate(parts):
+        if "复议" in part or "诉讼" in part:
+            rest = "".join(parts[i:])
+            return i if "复议" in rest and "诉讼" in rest else None
+    return None
+
+
 @dataclass
 class _TableReader:
     """Feeds segments in printed order and gives each recognised row its values."""
@@ -132,6 +143,13 @@ class _TableReader:
         """Read one segment; ``row`` is what :func:`match_row` makes of its labels."""
         if seg.after_prose:
             self.t4_armed = False
+        head = _t4_header_at(seg.labels) if row is not None and "t4" not in self.done else None
+        if head and match_row(seg.labels[head:]) is None:
+            # a row printed as its label alone just before table 4's header ("四、结转下年度继续办理"
+            # of a table 3 without values): the numbers after the header are table 4's
+            self.feed(Segment(seg.labels[:head], [], seg.after_prose), row)
+            self.feed(Segment(seg.labels[head:], seg.values), None)
+            return
         joined = "".join(clean_label(c.text) for c in seg.labels)
         if "复议" in joined and "诉讼" in joined and "t4" not in self.done:
             self.t4_armed = True

@@ -74,6 +74,20 @@ def test_the_rule_labeller_reads_a_labels_only_table_as_blanks(template):
     assert not any(c.inferred for c in report.cells.values()) and failed(report) == []
 
 
+@pytest.mark.parametrize("template", ["2021", "2019"])
+@pytest.mark.parametrize("layout", ["pdf_text", "cell_lines"])
+def test_table_3_without_values_does_not_take_table_4s_numbers(template, layout):
+    """Table 3's last row printed as its label alone ("四、结转下年度继续办理") right before table 4's
+    header: the rules read table 3 blank and table 4's numbers as table 4's, not as that row's."""
+    r = labels_only(template, "t3", layout)
+    report = assemble(r["text"], label(r["text"]))
+    t3 = [k for k in r["cells"] if table_of(k) == "t3"]
+    assert {k: report.cells[k].value if k in report.cells else "not found" for k in t3} == dict.fromkeys(t3)
+    t4 = [k for k in r["cells"] if table_of(k) == "t4" and k in report.cells]
+    assert len(t4) >= 10  # a value OCR garbled ("1o") leaves its neighbours not found, never misplaced
+    assert {k: report.cells[k].value for k in t4} == {k: r["cells"][k] for k in t4}
+
+
 def test_table_4_printed_with_its_headers_only():
     r = labels_only("2021", "t4", "html")
     before = {k: c for k, c in assemble(r["text"], label(r["text"])).cells.items()}

@@ -53,5 +53,5 @@ def test_cells_between_pipe_lines_with_bare_pipes_as_empty_cells():
 
 
 def test_page_markers_and_markdown_rules_are_not_cells():
-    cells = tokenise("| 行政许可 | 0 |\n|---|---|\n— 2 —\n- 4 -\n")
+    cells = tokenise("| 行政许可 | 0 |\n|---|---|\n— 2 —\n- 4 -\n第 3 页\n第3页，共5页\n")
     assert [(c.kind, c.text) for c in cells if c.kind != "empty"] == [("text", "行政许可"), ("value", "0")]

@@ -31,3 +31,21 @@ def test_narrative_report_002_has_sections_but_no_cells():
 
 def test_empty_text_gives_no_spans():
     assert label("") == []
+
+
+def test_a_spaced_sentence_that_counts_is_facts_not_a_table_row():
+    """PDF text spaces the numbers of a sentence ("予以公开 57 件"): the words before a number
+    name a table-3 row, yet with its counting word and clause marks the line is prose."""
+    text = ("三、收到和处理政府信息公开申请情况\n"
+            "全年共收到申请 267 件，其中予以公开 57 件（21.35%），部分公开 12 件，不予公开 3 件。\n")  # fmt: skip
+    spans = label(text)
+    assert not [s for s in spans if s.label in CELLS]
+    assert [(s.label, text[s.start : s.end]) for s in spans if s.label.startswith("FACT.")] == [
+        ("FACT.request", "267 件"), ("FACT.request", "57 件"), ("FACT.share", "21.35%"),
+        ("FACT.request", "12 件"), ("FACT.request", "3 件"),
+    ]  # fmt: skip
+
+
+def test_a_pdf_table_row_keeps_its_numbers():
+    text = "三、收到和处理政府信息公开申请情况\n(一)予以公开 57 3 0 0 0 0 60\n"
+    assert {s.label: text[s.start : s.end] for s in label(text) if s.label.startswith("t3.granted.")}["t3.granted.person"] == "57"

@@ -92,15 +92,16 @@ def test_every_chain_carries_each_cell_onto_its_printed_characters(built):
             assert any(s["label"] == "SEC3" for s in r["spans"]), chain
 
 
-def test_pdfplumber_chain_of_a_word_table_keeps_merged_label_slots_empty(built):
-    """Issue 15's example: gkml's grid of a Word-made table 3 prints the label's covered columns
-    as empty slots ("一、本年新收政府信息公开申请数量 |  |  | 14 | 2 | …"), and the chain's gold
-    still puts each number on its own column."""
+def test_pdfplumber_chain_of_a_word_table_prints_a_merged_label_as_one_slot(built):
+    """Issue 15's example: pdfplumber's grid of a Word-made table 3 has the label's covered
+    columns as slots of their own; gkml's reading prints the merged label as one cell
+    ("一、本年新收政府信息公开申请数量 | 14 | 2 | …", not "… |  |  | 14 | …", which read as two
+    blank cells), and the chain's gold puts each number on its own column."""
     corpus, drawn, _ = built
     for d, r in zip(drawn, corpus["pdfplumber-ingest"], strict=True):
         cols = [k.rsplit(".", 1)[1] for k in d.gold if k.startswith("t3.new.")]
         values = " | ".join(_printed_cells(d)[f"t3.new.{c}"] for c in cols)
-        line = f"一、本年新收政府信息公开申请数量 |  |  | {values}"
+        line = f"一、本年新收政府信息公开申请数量 | {values}"
         assert line in r["text"].split("\n"), d.template
         at = r["text"].index(line)
         spans = sorted((s for s in r["spans"] if s["label"].startswith("t3.new.")), key=lambda s: s["start"])
@@ -206,3 +207,18 @@ def test_committed_ocr_corpus_carries_its_cells():
                 right += read == r["cells"][s["label"]]
                 total += 1
     assert total > 1000 and right / total > 0.95
+
+
+def test_chain_prose_has_the_phrase_kinds_of_the_prose_mix():
+    """The chains draw their prose with the generator's prose mix (long enumerations, shares
+    after counts, every counting word), so the facts are learned as the chains print them."""
+    from gkml.numbers import in_enumeration
+
+    def prose(d: C.Drawn) -> str:
+        return "".join(p.text for s in d.content.sections for b in s.blocks if b.pieces for p in b.pieces)
+
+    texts = [prose(C.draw(i, SEED, CONFIG)) for i in range(20)]
+    enumerated = [t for t in texts if any(in_enumeration(t, m.start(), m.end()) for m in re.finditer(r"\d+", t))]
+    assert len(enumerated) >= 5
+    off = [prose(C.draw(i, SEED, load_config(None, {"prose": {"enumerations": 0.0}}))) for i in range(20)]
+    assert len(off) == 20 and off != texts

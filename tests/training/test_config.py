@@ -8,6 +8,7 @@ import re
 import pytest
 from training_support import ROOT, SMALL, TINY, base, write
 
+from gkml.training.chains import extract as X
 from gkml.training.config import Source, dump_config, from_dict, load_config, parse_overrides
 from gkml.training.configfile import ConfigError, load_yaml, merge
 from gkml.training.synth.config import DEFAULTS
@@ -95,8 +96,16 @@ def test_shipped_configs_load():
     from gkml.training import synth
 
     mixes = [s.generate.config for c in (small, tiny) for s in c.data.train if s.generate and s.generate.config]
-    assert mixes == ["configs/synth-empty-rows.yaml"]
+    assert mixes == ["configs/synth-empty-rows.yaml", "configs/synth-labels-only.yaml"]
     assert synth.load_config(ROOT / mixes[0])["layouts"]["pipe_lines"] == 1.0
+    assert synth.load_config(ROOT / mixes[1])["labels_only"] == 1.0
+    # the training chains (`make chains`), and each leave-one-chain-out config is the recipe without one
+    chains = {s.path.rsplit("/", 1)[1] for s in small.data.train if s.path}
+    assert chains == set(X.CHAINS)
+    for chain in ("pdfminer-text", "ocr-text"):
+        loco = load_config(ROOT / "configs" / f"small-loco-{chain}.yaml")
+        assert {s.path.rsplit("/", 1)[1] for s in loco.data.train if s.path} == chains - {chain}
+        assert (loco.model, loco.windowing, loco.training) == (small.model, small.windowing, small.training)
 
 
 def test_unusable_config_is_an_error_exit(tmp_path, capsys):

@@ -62,7 +62,7 @@ def draw(index: int, seed: int, config: dict) -> Drawn:
     level = _choice(rng, config["levels"])
     year = rng.choice(YEARS[template])
     gold, tables, ties, consistent = draw_tables(rng, template, level, year, config)
-    content = build_content(rng, template, level, year, ties, tables)
+    content = build_content(rng, template, level, year, ties, tables, config["prose"])
     broken = sorted({c.id for c in run_checks(gold, template) if not c.ok}) if template != "none" else []
     return Drawn(f"chain-{seed}-{index:06d}", content, gold, template, level, year, consistent, broken)
 

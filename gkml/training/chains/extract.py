@@ -25,7 +25,6 @@ directly; the others are traced by character alignment against a reference
 
 from __future__ import annotations
 
-import importlib.util
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -281,14 +280,9 @@ def html_markdown(files: Files, ts: Typeset, rng: random.Random) -> Extracted:
 # --------------------------------------------------------------------------- the registry
 
 
-def docx_reader_available() -> bool:
-    """gkml reads DOCX only once `gkml.io.docx` exists (written separately)."""
-    return importlib.util.find_spec("gkml.io.docx") is not None
-
-
 CHAINS: dict[str, Chain] = {
     "pdfplumber-ingest": Chain(pdfplumber_ingest, True),
-    **({"docx-ingest": Chain(docx_ingest, False)} if docx_reader_available() else {}),
+    "docx-ingest": Chain(docx_ingest, False),
     "html-ingest": Chain(html_ingest, False),
     "pdfminer-text": Chain(pdfminer_text, True),
     "pypdfium2-text": Chain(pypdfium2_text, True),
