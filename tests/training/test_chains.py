@@ -187,15 +187,17 @@ def test_reading_order_joins_boxes_of_a_line_left_to_right():
     assert X.reading_order(boxes, ["12", "一、本年新收", "量"]) == "一、本年新收 12\n量"
 
 
-def test_committed_ocr_corpus_carries_its_cells():
-    """corpora/chains-ocr.jsonl.gz (RapidOCR on rendered pages, built once): every report read, and
-    the cells it keeps sit on characters that spell their value, bar OCR's own misreadings."""
+@pytest.mark.parametrize(("name", "n"), [("chains-ocr", 20), ("chains-ocr-eval", 8)])
+def test_committed_ocr_corpus_carries_its_cells(name, n):
+    """corpora/chains-ocr*.jsonl.gz (RapidOCR on rendered pages, built once: one to train on, one
+    held out for bench/chains.py): every report read, and the cells it keeps sit on characters
+    that spell their value, bar OCR's own misreadings."""
     from conftest import ROOT
 
-    records = C.read_gz(ROOT / "corpora" / "chains-ocr.jsonl.gz")
-    assert len(records) >= 20 and {r["chain"] for r in records} == {"ocr-text"}
+    records = C.read_gz(ROOT / "corpora" / f"{name}.jsonl.gz")
+    assert len(records) >= n and {r["chain"] for r in records} == {"ocr-text"}
     assert all(r["status"] == "ok" for r in records)
-    assert {r["template"] for r in records} == {"2021", "2019", "none"}
+    assert {"2021", "2019"} <= {r["template"] for r in records}
     right = total = 0
     for r in records:
         for s in r["spans"]:
@@ -206,7 +208,7 @@ def test_committed_ocr_corpus_carries_its_cells():
                     read = "unreadable"
                 right += read == r["cells"][s["label"]]
                 total += 1
-    assert total > 1000 and right / total > 0.95
+    assert total > 100 * n and right / total > 0.95
 
 
 def test_chain_prose_has_the_phrase_kinds_of_the_prose_mix():
