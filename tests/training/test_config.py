@@ -96,9 +96,10 @@ def test_shipped_configs_load():
     from gkml.training import synth
 
     mixes = [s.generate.config for c in (small, tiny) for s in c.data.train if s.generate and s.generate.config]
-    assert mixes == ["configs/synth-empty-rows.yaml", "configs/synth-labels-only.yaml"]
+    assert mixes == ["configs/synth-empty-rows.yaml", "configs/synth-labels-only.yaml", "configs/synth-provincial.yaml"]
     assert synth.load_config(ROOT / mixes[0])["layouts"]["pipe_lines"] == 1.0
     assert synth.load_config(ROOT / mixes[1])["labels_only"] == 1.0
+    assert synth.load_config(ROOT / mixes[2])["table_notes"] > 0 < synth.load_config(ROOT / mixes[2])["extra_rows"]
     # the training chains (`make chains`), and each leave-one-chain-out config is the recipe without one
     chains = {s.path.rsplit("/", 1)[1] for s in small.data.train if s.path}
     assert chains == set(X.CHAINS)

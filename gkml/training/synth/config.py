@@ -56,6 +56,8 @@ DEFAULTS: dict[str, Any] = {
     "blanks": {"zero": 0.72, "empty": 0.08, "dash": 0.08, "slash": 0.08, "wu": 0.04},
     "blank_rows": 0.5,
     "labels_only": 0.0,
+    "table_notes": 0.0,
+    "extra_rows": 0.0,
     "narrative_mismatch": 0.3,
     "raw": False,
     # The prose mix: chances of the phrase kinds of gkml.training.synth.prose_lists (0 turns one off).
@@ -123,7 +125,9 @@ _MIXES = {
     "layouts": LAYOUTS,
     "blanks": BLANK_STYLES,
 }
-_PROBABILITIES = ("inconsistent", "subtotals", "blank_rows", "labels_only", "narrative_mismatch")
+_PROBABILITIES = (
+    "inconsistent", "subtotals", "blank_rows", "labels_only", "table_notes", "extra_rows", "narrative_mismatch"
+)
 
 
 def _check_number(value: Any, key: str, low: float = 0.0, high: float | None = 1.0) -> float:

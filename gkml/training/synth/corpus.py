@@ -112,7 +112,7 @@ def draw_tables(
             tokens.update(dict.fromkeys(V.table_keys(values, empty), ""))
         gold = V.gold_of(values, tokens)
         tables = {
-            "t2": T.table2(rng, template, tokens, year),
+            "t2": T.table2(rng, template, tokens, year, config["table_notes"], config["extra_rows"]),
             "t3": T.table3(rng, template, tokens, subtotals),
             "t4": T.table4(rng, tokens),
         }

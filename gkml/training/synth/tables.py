@@ -102,8 +102,16 @@ def _value(tokens: dict[str, str], key: str) -> TCell:
 # --------------------------------------------------------------------------- table 2
 
 
-def table2(rng: random.Random, template: str, tokens: dict[str, str], year: int) -> Table:
-    """Blocks per 条款: the clause line, the header line, the rows of that clause."""
+def table2(
+    rng: random.Random, template: str, tokens: dict[str, str], year: int, notes: float = 0.0, extra_rows: float = 0.0
+) -> Table:
+    """Blocks per 条款: the clause line, the header line, the rows of that clause.
+
+    With chance ``notes`` the table prints explanatory notes after its labels, as provincial
+    templates do ("规章(设区的市…应提供相关数据)", "本年增/减(指…减用负值表示)"); with chance
+    ``extra_rows`` a block gets a row the national template does not have ("其他主动公开文件",
+    "行政确认"), whose numbers are no cell. Neither is drawn when its chance is 0.
+    """
     prefix = "t2" if template == "2021" else "t2v19"
     blocks: list[tuple[str, list[str]]] = []
     for row in rows_of(prefix, template):
@@ -115,13 +123,17 @@ def table2(rng: random.Random, template: str, tokens: dict[str, str], year: int)
         blocks[-1][1].append(row)
     width = 1 + max(len(cols_of(prefix, r)) for _, rows in blocks for r in rows)
     short_normative = rng.random() < 0.25
+    annotated = bool(notes) and rng.random() < notes
     grid: list[list[TCell]] = []
     for clause, rows in blocks:
         grid.append([TCell(_clause_text(rng, clause), role="title", colspan=width)])
         cols = cols_of(prefix, rows[0])
         heads = [TCell(T2_ROW_HEAD, role="head")]
         for c in cols:
-            heads.append(TCell(_head_text(rng, CELLS[f"{prefix}.{rows[0]}.{c}"].col_zh, year, False), role="head"))
+            head = _head_text(rng, CELLS[f"{prefix}.{rows[0]}.{c}"].col_zh, year, False)
+            if annotated and rng.random() < 0.6:
+                head += _head_note(rng, head, year)
+            heads.append(TCell(head, role="head"))
         heads[-1].colspan = width - len(cols)
         grid.append(heads)
         for row in rows:
@@ -129,10 +141,65 @@ def table2(rng: random.Random, template: str, tokens: dict[str, str], year: int)
             label = row_parts(CELLS[keys[0]].row_zh)[0][0]
             if short_normative and label == "行政规范性文件":
                 label = "规范性文件"
+            if annotated and rng.random() < 0.5:
+                label += _row_note(rng)
             cells = [TCell(label, role="row"), *(_value(tokens, k) for k in keys)]
             cells[-1].colspan = width - len(keys)
             grid.append(cells)
+        if extra_rows and rng.random() < extra_rows:
+            grid.insert(len(grid) - rng.randint(0, 1), _extra_row(rng, len(cols), width, annotated))
     return Table("t2", grid, width, 0)
+
+
+# Explanatory notes and rows beyond the national template, as provincial templates and organs
+# print them: words to draw them from, never a value's label.
+_NOTE_ITEMS = (
+    "决定", "命令", "公告", "通告", "意见", "通知", "通报", "批复", "办法", "规定", "细则", "规范", "规程",
+    "规则", "方案", "纪要", "行政确认", "行政奖励", "行政裁决", "行政给付", "行政检查", "行政征收",
+    "公共服务事项", "备案", "审核转报", "部门文件", "政策解读", "工作动态",
+)  # fmt: skip
+_EXTRA_ROWS = (
+    "其他主动公开文件", "其他文件", "部门文件", "政策解读", "行政确认", "行政奖励", "行政裁决", "行政给付",
+    "行政检查", "行政征收", "行政备案", "公共服务事项", "其他行政权力事项", "重大行政决策",
+)  # fmt: skip
+
+
+def _row_note(rng: random.Random) -> str:
+    items = "、".join(rng.sample(_NOTE_ITEMS, rng.randint(2, 9)))
+    note = rng.choice((
+        f"含{items}等",
+        f"指以本机关名义印发的{items}等公文",
+        f"包括{items}，以及其他类事项",
+        "仅设区的市级以上人民政府填报",
+        f"按{rng.choice(('印发', '签发', '公布'))}日期统计，含{items}",
+        f"{items}等，一般情况下属于此类",
+    ))  # fmt: skip
+    return f"({note})" if rng.random() < 0.7 else f"（{note}）"
+
+
+def _head_note(rng: random.Random, head: str, year: int) -> str:
+    """A note that says what the column counts, as the templates that print them word it."""
+    if "增" in head or "减" in head:
+        notes = ["减少用负数表示", f"指{year}年增加或减少的事项数，减用负值表示，如-{rng.randint(1, 12)}"]
+    elif "上一年" in head or "上年" in head:
+        notes = [f"指{year - 1}年事项数", f"截至{year - 1}年12月31日"]
+    elif "处理决定" in head or "办件" in head:
+        notes = [f"指{year}年办件量", f"指{year}年{rng.choice(('办理数量', '作出的决定数'))}"]
+    else:
+        notes = [f"截至{year}年12月31日", f"指{year}年{rng.choice(('印发', '公开', '发布'))}的件数"]
+    notes += ["单位：件", f"可参考本单位{rng.choice(('政府信息公开平台', '门户网站', '政务服务网'))}相关栏目数据"]
+    note = rng.choice(notes)
+    return f"({note})" if rng.random() < 0.7 else f"（{note}）"
+
+
+def _extra_row(rng: random.Random, n: int, width: int, annotated: bool) -> list[TCell]:
+    """A row the template lacks: its label, and numbers that are no cell (label ``None``)."""
+    label = rng.choice(_EXTRA_ROWS) + (_row_note(rng) if annotated and rng.random() < 0.5 else "")
+    cells = [TCell(label, role="row")]
+    for _ in range(n):
+        cells.append(TCell(str(rng.choice((0, rng.randint(1, 30), rng.randint(1, 400)))), role="value"))
+    cells[-1].colspan = width - n
+    return cells
 
 
 # --------------------------------------------------------------------------- table 3
