@@ -108,7 +108,7 @@ def table2(
     """Blocks per 条款: the clause line, the header line, the rows of that clause.
 
     With chance ``notes`` the table prints explanatory notes after its labels, as provincial
-    templates do ("规章(设区的市…应提供相关数据)", "本年增/减(指…减用负值表示)"); with chance
+    templates do ("规章(仅设区的市级以上人民政府填报)", "本年增/减(减少用负数表示)"); with chance
     ``extra_rows`` a block gets a row the national template does not have ("其他主动公开文件",
     "行政确认"), whose numbers are no cell. Neither is drawn when its chance is 0.
     """
