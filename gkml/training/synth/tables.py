@@ -174,7 +174,7 @@ def _row_note(rng: random.Random) -> str:
         f"按{rng.choice(('印发', '签发', '公布'))}日期统计，含{items}",
         f"{items}等，一般情况下属于此类",
     ))  # fmt: skip
-    return f"({note})" if rng.random() < 0.7 else f"（{note}）"
+    return _in_parens(rng, note)
 
 
 def _head_note(rng: random.Random, head: str, year: int) -> str:
@@ -188,7 +188,11 @@ def _head_note(rng: random.Random, head: str, year: int) -> str:
     else:
         notes = [f"截至{year}年12月31日", f"指{year}年{rng.choice(('印发', '公开', '发布'))}的件数"]
     notes += ["单位：件", f"可参考本单位{rng.choice(('政府信息公开平台', '门户网站', '政务服务网'))}相关栏目数据"]
-    note = rng.choice(notes)
+    return _in_parens(rng, rng.choice(notes))
+
+
+def _in_parens(rng: random.Random, note: str) -> str:
+    """Half-width or full-width, as Word templates mix them (ingest folds both to "(")."""
     return f"({note})" if rng.random() < 0.7 else f"（{note}）"
 
 
