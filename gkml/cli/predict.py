@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+from contextlib import closing
 from pathlib import Path
 
 from gkml.engines import DEFAULT_ENGINE, DEFAULT_MODEL, ENGINES
@@ -49,14 +50,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
             if workers > 1 and len(todo) > 1:
                 from gkml.parallel import WorkerPool
 
-                with WorkerPool(workers, args.engine, args.model, opts, max_bytes=max_bytes, max_chars=args.max_chars,
-                                timeout=args.timeout) as pool:  # loads the model in each worker: fails before the output is touched
-                    write_jsonl(pool.predict(todo, progress=not args.quiet), out, append=args.resume)
+                # the pool loads the model in each worker: fails before the output is touched
+                with (
+                    WorkerPool(workers, args.engine, args.model, opts, max_bytes=max_bytes, max_chars=args.max_chars,
+                               timeout=args.timeout) as pool,
+                    closing(pool.predict(todo, progress=not args.quiet)) as reports,
+                ):  # fmt: skip
+                    write_jsonl(reports, out, append=args.resume)
             else:
                 labeller = get_labeller(args.engine, args.model, **opts)  # fails here, before the output is touched
                 reports = predict_paths(todo, engine=args.engine, max_bytes=max_bytes, progress=not args.quiet,
                                         labeller=labeller, max_chars=args.max_chars, timeout=args.timeout)  # fmt: skip
-                write_jsonl(reports, out, append=args.resume)
+                with closing(reports):  # closed here, not when collected: its bar ends before an interrupt's message
+                    write_jsonl(reports, out, append=args.resume)
     except KeyboardInterrupt:
         complete = _complete_lines(out)
         log.error("gkml predict: interrupted; %d records complete in %s. Run the same command with --resume "
