@@ -27,10 +27,13 @@ values extracted column by column after all the labels) is never made blank:
   least three of its column headers, then no number before the next sentence or section, and no
   table-4 cell read with a value: every table-4 cell is ``null``;
 - **one row printed as its label alone**: its label (named by its keyword, not only by a fuzzy
-  match a label fragment can fool) directly followed by the next row label of its table with no
-  number between, the row named nowhere else in the run with numbers, the table read row by row
-  (at least two other rows print numbers after their labels) and no cell of the row read with a
-  value: each cell of the row is ``null``.
+  match a label fragment can fool) directly followed by the next row label of its table, or by
+  the section heading or table-4 header that ends the table, with no number between (a label
+  wrapped over lines is read as one: :func:`_join_wrapped`), the row named nowhere else in the
+  run with numbers, the table read row by row (at least two other rows print numbers after their
+  labels, and no label after it followed by many more numbers than a row holds: labels one under
+  the other, then the values column by column) and no cell of the row read with a value: each cell of the row is
+  ``null``.
 
 A cell filled here is a printed blank (``value: null``, ``raw: ""``, not inferred, score 1.0) at a
 zero-length span where its row label ends (table 4: where its header ends; a row whose label is
@@ -40,6 +43,7 @@ labeller read is never changed, and a table with no template ("none") is left al
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -47,7 +51,7 @@ from functools import lru_cache
 
 from gkml.numbers import parse_cell
 from gkml.rules.cells import Cell, tokenise
-from gkml.rules.rows import GROUP_RE, ROW_PATTERNS, clean_label, match_row
+from gkml.rules.rows import GROUP_RE, NUMBERED, ROW_PATTERNS, clean_label, match_row
 from gkml.rules.sections import SECTION_PATTERNS
 from gkml.schema import (
     CELLS,
@@ -59,6 +63,9 @@ from gkml.schema import (
     template_keys,
 )
 
+# Numbers after one row label that are no row's, nor two or three rows' whose labels OCR garbled:
+# a table's values printed column by column after all its labels (pdfminer's text of a PDF table).
+COLUMN_WISE = 27
 MIN_ROWS = 3  # row labels a table printed without values shows: a stray label word or two is no table
 # Page numbers the rule tokeniser would read as a value ("第 2 页", "共3页"): layout, not a cell.
 _PAGE_NO = re.compile(r"^[ \t]*[第共][ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,,/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?[ \t]*$", re.M)
@@ -85,6 +92,7 @@ class _Hit:
     end: int
     keyword: bool  # named by its keyword, not only by a fuzzy match (which a fragment can fool)
     values: bool = False
+    numbers: int = 0  # numbers printed after it (many more than a row holds: the table's values column by column)
 
 
 @dataclass
@@ -95,6 +103,7 @@ class _Run:
     hits: list[_Hit] = field(default_factory=list)
     org_subtotal: bool = False  # a 小计 column header before the first row: table 3 prints that column
     subtotal_rows: bool = False  # 小计 rows printed (some without their group, which OCR broke up)
+    closed: bool = False  # ended by a section heading or table 4's header (its last label is a whole row)
 
 
 @dataclass
@@ -120,7 +129,7 @@ def blank_cells(text: str, cells: Mapping[str, CellValue], template: str) -> dic
     masked = text
     for layout in (_PAGE_NO, _RUNNING_TITLE):
         masked = layout.sub(lambda m: " " * len(m.group()), masked)
-    runs, heads = _scan(tokenise(masked), template)
+    runs, heads = _scan(tokenise(masked), template, masked)
     found: dict[str, int] = {}  # key → where its blank is printed
 
     def has_value(table: str) -> bool:
@@ -150,10 +159,13 @@ def blank_cells(text: str, cells: Mapping[str, CellValue], template: str) -> dic
         if sum(h.values for h in hits[:-1]) < 2:
             continue  # not read row by row: a label alone may be a column-wise extraction
         printed = {h.row for h in hits if h.values}  # a row named twice prints its values at one of them
-        for h, nxt in zip(hits, hits[1:], strict=False):
+        # the last label counts when a heading closed the run: "四、结转下年度继续办理" alone before table 4
+        for j, (h, nxt) in enumerate(zip(hits, [*hits[1:], *([None] if run.closed else [])], strict=False)):
             keys = _row_keys(run.table, h.row, template, org)
-            if h.values or not h.keyword or h.row in printed or nxt.row == h.row:
+            if h.values or not h.keyword or h.row in printed or (nxt is not None and nxt.row == h.row):
                 continue
+            if any(later.numbers > COLUMN_WISE for later in hits[j + 1 :]):
+                continue  # labels printed one under the other, then the numbers column by column
             if not any(cells[k].value is not None for k in keys if k in cells):
                 fill(keys, h.end)
     for head in heads:
@@ -224,7 +236,7 @@ def _number_like(text: str) -> bool:
     return any(_ASCII_WORD.fullmatch(_PUNCT.sub("", w)) or _GLUED.search(_NOT_A_VALUE.sub("", w)) for w in words)
 
 
-def _scan(cells: list[Cell], template: str) -> tuple[list[_Run], list[_T4Head]]:
+def _scan(cells: list[Cell], template: str, text: str) -> tuple[list[_Run], list[_T4Head]]:
     """Runs of row labels of tables 2 and 3, and table-4 headers, in printed order."""
     runs: list[_Run] = []
     heads: list[_T4Head] = []
@@ -235,10 +247,11 @@ def _scan(cells: list[Cell], template: str) -> tuple[list[_Run], list[_T4Head]]:
     def number_printed() -> None:
         if run is not None and run.hits:
             run.hits[-1].values = True
+            run.hits[-1].numbers += 1
         if head is not None:
             head.values = True
 
-    for cell in cells:
+    for cell in _join_wrapped(cells, template, text):
         if cell.kind == "value":
             if parse_cell(cell.text) is not None:  # a blank mark ("—", "/", "无", a markdown rule's "--") is none
                 number_printed()
@@ -251,6 +264,8 @@ def _scan(cells: list[Cell], template: str) -> tuple[list[_Run], list[_T4Head]]:
         label = clean_label(cell.text)
         section, t4 = _SECTION.search(label), _T4_HEAD.search(label)
         if section or t4:  # a section heading or table 4's header ends the rows of tables 2 and 3
+            if run is not None:
+                run.closed = True
             run = None
             if section:
                 head, group = None, None
@@ -285,3 +300,48 @@ def _scan(cells: list[Cell], template: str) -> tuple[list[_Run], list[_T4Head]]:
         pattern = ROW_PATTERNS.get((table, "subtotal" if row.endswith("_subtotal") else row))
         run.hits.append(_Hit(row, cell.end, bool(pattern and re.search(pattern, label)), numeric))
     return runs, heads
+
+
+def _join_wrapped(cells: list[Cell], template: str, text: str) -> list[Cell]:
+    """``cells`` with each row label that its cell wrapped over lines read as one label.
+
+    Text layers and OCR print a wrapped cell line by line, and a row's values beside its middle
+    line: "4.保护第三" / "方合法权益", or "7.属于行政" / "0 | 0 | … | 0" / "执法案卷". A numbered
+    text cell ("4.", "(二)") alone on its line that names no row by its keyword is joined with
+    the text that opens the next line, or the line after a line of values only (those values
+    stay after the joined label), when the joined text names a row by its keyword."""
+    breaks = [m.start() for m in re.finditer("\n", text)]
+    line = [bisect.bisect(breaks, c.start) for c in cells]
+    out: list[Cell] = []
+    i = 0
+    while i < len(cells):
+        cell, nxt = cells[i], i + 1
+        if cell.kind == "text" and not cell.is_prose and (nxt == len(cells) or line[nxt] > line[i]):
+            values = []
+            while nxt < len(cells) and cells[nxt].kind != "text" and line[nxt] == line[i] + 1:
+                values.append(cells[nxt])
+                nxt += 1
+            below = line[i] + 1 + bool(values)
+            if (NUMBERED.match(clean_label(cell.text)) and nxt < len(cells) and cells[nxt].kind == "text"
+                    and not cells[nxt].is_prose and line[nxt] == below
+                    and (nxt + 1 == len(cells) or line[nxt + 1] > below or not values)
+                    and not _keyword_hit(cell, template)):  # fmt: skip
+                joined = Cell("text", cell.start, cells[nxt].end, cell.text + cells[nxt].text)
+                alone = _hit_row(cell, template, None)  # a fuzzy match: the joined label must agree
+                if _keyword_hit(joined, template) and alone in (None, _hit_row(joined, template, None)):
+                    out += [joined, *values]
+                    i = nxt + 1
+                    continue
+        out.append(cell)
+        i += 1
+    return out
+
+
+def _keyword_hit(cell: Cell, template: str) -> bool:
+    """Whether the text cell is a row label named by its row's keyword."""
+    hit = _hit_row(cell, template, None)
+    if hit is None:
+        return False
+    table, row = hit
+    pattern = ROW_PATTERNS.get((table, "subtotal" if row.endswith("_subtotal") else row))
+    return bool(pattern and re.search(pattern, clean_label(cell.text)))

@@ -14,6 +14,8 @@ Entry point: `gkml.io.ingest.ingest(path)` sniffs the input kind and calls its r
                 pages read in parallel worker processes (`configure`, --ocr-workers)
     ocr_layout  OCR characters → prose lines and table rows
     geometry    page image geometry: skew, ruled tables and their cells
+    columns     tables printed without rules (text layers and OCR): each row cell by cell, from
+                where its numbers sit, a cell printed as nothing an empty slot
 
 Nothing is imported here: reading a text file must not load numpy, cv2 or the OCR engine.
 """

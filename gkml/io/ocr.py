@@ -64,6 +64,11 @@ class OcrText:
 _THREADS = -1  # onnxruntime threads of this process's engine (-1: all cores); a pool worker sets its share
 
 
+# The detector's least mean score of a text box. At RapidOCR's 0.5 it drops many a lone "0" in a
+# wide table cell (a row of seven zeros came out as three); 0.3 keeps them (bench/scans.py).
+DET_BOX_THRESH = 0.3
+
+
 @lru_cache(maxsize=1)
 def _engine():
     """One RapidOCR instance per process: loading the three models costs ~1-5 s."""
@@ -79,6 +84,7 @@ def _engine():
             "Global.use_cls": False,
             "Global.return_word_box": True,
             "Global.return_single_char_box": True,
+            "Det.box_thresh": DET_BOX_THRESH,
             "EngineConfig.onnxruntime.intra_op_num_threads": _THREADS,
         }
     )
@@ -225,8 +231,35 @@ def ocr_page(img: np.ndarray) -> Page:
         if len(scores) >= 20 and float(np.mean(scores)) >= 0.8 or not scores:
             break
     _, fwd, work, chars = best
+    chars = [_slash(work, c) if c.ch in _UPRIGHT else c for c in chars]
     tables, _ = find_tables(work, _line_boxes(chars))
     return Page(chars, tables, cv2.invertAffineTransform(fwd), (w0, h0))
+
+
+_UPRIGHT = "1lI|"  # what the recogniser reads a printed "/" as
+SLANT = -0.2  # x per y of a stroke's ink: "/" leans about -0.3, an upright "1" +0.03 to +0.13 (measured)
+
+
+def _slash(work: np.ndarray, c: Char) -> Char:
+    """The character as printed when the recogniser read a "/" (a cell printed blank, as many
+    reports print one) as "1": the main stroke of ink in its box leans like a slash (x falls as
+    y grows), where a "1" stands upright. A "/" read as 1 would be a number no one printed."""
+    import cv2
+
+    y0, y1 = max(int(c.y0), 0), int(math.ceil(c.y1))
+    crop = work[y0:y1, max(int(c.x0), 0) : int(math.ceil(c.x1))]
+    if crop.size == 0 or int(crop.max()) - int(crop.min()) < 60:
+        return c
+    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    n, comp, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
+    if n < 2:
+        return c
+    ys, xs = np.nonzero(comp == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
+    if ys.max() - ys.min() < 0.4 * (y1 - y0):
+        return c  # no stroke as tall as the line: nothing to judge by
+    if float(np.polyfit(ys, xs, 1)[0]) < SLANT:
+        return Char("/", c.score, c.x0, c.y0, c.x1, c.y1, c.line)
+    return c
 
 
 def _line_boxes(chars: list[Char]) -> list[tuple[float, float, float, float]]:

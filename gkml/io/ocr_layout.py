@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from gkml.io.columns import grid_rows
 from gkml.io.geometry import Table
 
 
@@ -150,6 +151,8 @@ def _table_text(table: Table, chars: list[Char], out: Piece) -> None:
                 out.add(" | ", tuple(map(float, cell)))
             for line in _lines(_strip(inside[i])):
                 _line_text(line, out, columns=False)  # a wrapped cell is glued back, as _cell_text does
+        if inside[row[0]] and not inside[row[-1]]:  # a closing bar: an empty last cell reads "|  |", as in HTML
+            out.add(" |", tuple(map(float, table.cells[row[-1]])))
 
 
 def _strip(chars: list[Char]) -> list[Char]:
@@ -169,7 +172,8 @@ def _dist(cell: tuple[int, int, int, int], c: Char) -> float:
 
 
 def page_text(page: Page) -> Piece:
-    """The page's lines and table rows, merged top to bottom (as gkml.io.pdf does for text layers)."""
+    """The page's lines and table rows, merged top to bottom (as gkml.io.pdf does for text layers);
+    the rows of a table without rules cell by cell (`gkml.io.columns`)."""
     in_table: list[list[Char]] = [[] for _ in page.tables]
     loose: list[Char] = []
     for c in page.chars:
@@ -179,16 +183,20 @@ def page_text(page: Page) -> Piece:
                 break
         else:
             loose.append(c)
-    items: list[tuple[float, object]] = [(float(np.median([c.cy for c in ln])), ln) for ln in _lines(loose)]
-    items += [(float(t.y0), t) for t in page.tables]
+    lines = _lines(loose)
+    pieces = [Piece([], []) for _ in lines]
+    for line, piece in zip(lines, pieces, strict=True):
+        _line_text(line, piece)
+    rows = grid_rows([("".join(p.chars), p.rects) for p in pieces])
+    items: list[tuple[float, Piece]] = [
+        (float(np.median([c.cy for c in ln])), Piece(list(text), rects)) for ln, (text, rects) in zip(lines, rows, strict=True)
+    ]
+    for table, chars in zip(page.tables, in_table, strict=True):
+        items.append((float(table.y0), Piece([], [])))
+        _table_text(table, chars, items[-1][1])
     items.sort(key=lambda item: item[0])
     out = Piece([], [])
-    for _, item in items:
-        part = Piece([], [])
-        if isinstance(item, Table):
-            _table_text(item, in_table[page.tables.index(item)], part)
-        else:
-            _line_text(item, part)
+    for _, part in items:
         if not part.chars:
             continue  # a table with nothing in it adds nothing, not even a line break
         if out.chars:

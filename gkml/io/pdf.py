@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import deque
 
+from gkml.io.columns import grid_rows
 from gkml.io.document import IngestError, OcrInfo, PageBox
 
 
@@ -78,11 +79,17 @@ def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
                 rects += [tuple(bbox)] * 3
             text += cell
             rects += _char_rects(cell, [c for c in inside if _in(c, bbox)])
+        # a closing bar: an empty last cell reads "|  |", as in HTML (not after a row that opens
+        # empty: the rest of a row a page break cut)
+        if len(slots) > 1 and slots[0][1] and not slots[-1][1]:
+            text += " |"
+            rects += [tuple(slots[-1][0])] * 2
     return text, rects
 
 
 def _pdf_page(page) -> tuple[str, list[Rect | None]]:
-    """Text lines outside tables and table rows, merged top to bottom, with a box per character."""
+    """Text lines outside ruled tables (an unruled table's rows cell by cell: `gkml.io.columns`)
+    and ruled tables' rows, merged top to bottom, with a box per character."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -92,8 +99,9 @@ def _pdf_page(page) -> tuple[str, list[Rect | None]]:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-    items = [(line["top"], line["text"], _char_rects(line["text"], line["chars"]))
-             for line in page.filter(outside).extract_text_lines()]  # fmt: skip
+    lines = page.filter(outside).extract_text_lines()
+    rows = grid_rows([(line["text"], _char_rects(line["text"], line["chars"])) for line in lines])
+    items = [(line["top"], *row) for line, row in zip(lines, rows, strict=True)]
     for table in tables:
         items.append((table.bbox[1], *_table_text(table, page.chars)))
     items.sort(key=lambda item: item[0])

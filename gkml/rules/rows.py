@@ -91,7 +91,7 @@ def match_row(labels: list[Cell]) -> tuple[str, str] | None:
     return min(ranked)[2] if ranked else fuzzy_row(parts)
 
 
-_NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\d+[.、])+")
+NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|\([一二三四五六七八九十]+\)|\d+[.、])+")
 
 
 def _catalogue_items() -> dict[tuple[str, str], str]:
@@ -103,7 +103,7 @@ def _catalogue_items() -> dict[tuple[str, str], str]:
         for prefix in prefixes:
             for row in rows_of(prefix, standard_only=True):
                 words = re.sub(r"\s*\((?:also|2019|第).*\)$", "", row_label(prefix, row)).split(" ")[-1]
-                words = _NUMBERED.sub("", clean_label(words))
+                words = NUMBERED.sub("", clean_label(words))
                 if len(words) >= 4:
                     items[(table, row)] = words
     return items
@@ -116,7 +116,7 @@ FUZZY_MIN = 0.8  # similarity (difflib ratio) a misread label needs to name a ro
 def fuzzy_row(parts: list[str]) -> tuple[str, str] | None:
     """The catalogue row whose label is closest to the last label cell (or the last two, for a
     label split over cells), if similar enough: "1.属于国家秘蜜" is still 属于国家秘密."""
-    tails = {_NUMBERED.sub("", p) for p in (parts[-1], "".join(parts[-2:]))}
+    tails = {NUMBERED.sub("", p) for p in (parts[-1], "".join(parts[-2:]))}
     best, key = FUZZY_MIN, None
     for row, words in _CATALOGUE_ITEMS.items():
         for tail in tails:

@@ -120,6 +120,31 @@ def test_one_row_printed_as_its_label_alone_is_blank():
         k: c.value for k, c in original.items() if "third_party" not in k}  # fmt: skip
 
 
+def test_a_wrapped_label_printed_alone_is_blank_and_a_wrapped_label_with_values_is_not():
+    """Text layers and OCR print a label its cell wrapped line by line, its numbers beside the
+    middle line: "4.保护第三" / "方合法权益" alone is a blank row; "6.属于四类" / its numbers /
+    "过程性信息" prints its values, and the row after it is not taken for a label alone."""
+    text = without_values(P05, "4.保护第三方合法权益").replace("4.保护第三方合法权益", "4.保护第三\n方合法权益")
+    text = text.replace("6.属于四类过程性信息 12 0 0 0 0 0 12", "6.属于四类\n12 0 0 0 0 0 12\n过程性信息")
+    report = assemble(text, label(text))
+    third = {k: c for k, c in report.cells.items() if k.startswith("t3.denied_third_party.")}
+    assert len(third) == 7 and all(c.value is None and not c.inferred for c in third.values())
+    assert [c.start for c in third.values()] == [text.index("方合法权益") + 5] * 7  # where the label ends
+    assert not any(k.startswith("t3.denied_process.") and c.value is None for k, c in report.cells.items())
+
+
+def test_the_last_row_printed_as_its_label_alone_before_table_4_is_blank():
+    """The row a section heading ends ("四、结转下年度继续办理", then table 4's heading) is a whole row."""
+    row = "四、结转下年度继续办理 | 0 | 0 | 0 | 0 | 0 | 0 | 0 |"
+    assert row in SEED
+    text = SEED.replace(row, "四、结转下年度继续办理")
+    report = assemble(text, label(text))
+    last = {k: c for k, c in report.cells.items() if k.startswith("t3.carried_over.")}
+    assert len(last) == 7 and all(c.value is None and not c.inferred for c in last.values())
+    assert {k: c.value for k, c in report.cells.items() if "carried_over" not in k} == {
+        k: c.value for k, c in assemble(SEED, label(SEED)).cells.items() if "carried_over" not in k}  # fmt: skip
+
+
 def test_a_row_whose_numbers_are_printed_is_never_made_blank():
     # the labeller reads nothing of table 3: its rows print numbers, so none is blank
     spans = [s for s in label(P05) if not s.label.startswith("t3.")]

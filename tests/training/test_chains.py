@@ -144,6 +144,23 @@ def test_scrape_chains_drop_blank_cells_from_their_gold_and_count_them():
             assert "|" in line and slot is not None and not r["text"][slot[0] : slot[1]].strip()
 
 
+def test_pdfplumber_chain_of_an_unruled_table_carries_cells_and_blank_slots():
+    """A table without rules comes out of gkml's PDF reader cell by cell (gkml.io.columns): every
+    printed number keeps its own characters in the chain's gold (a " | " the reader wrote is no
+    part of a cell), and a cell printed as nothing has its empty slot in its row."""
+    cfg = load_config(None, {"blanks": {"zero": 0.0, "empty": 1.0, "dash": 0.0, "slash": 0.0, "wu": 0.0},
+                             "templates": {"2021": 1.0, "2019": 0.0, "none": 0.0}})  # fmt: skip
+    style = Style(ruled=False, pdf_from="html", repeat_header=False, vertical_group="wide")
+    r = C.build(1, 11, cfg, ["pdfplumber-ingest"], style=style)["pdfplumber-ingest"][0]
+    d = C.draw(0, 11, cfg)
+    assert not r["lost"].get("misaligned cells") and not r["lost"].get("cells")
+    spans = {s["label"]: r["text"][s["start"] : s["end"]] for s in r["spans"]}
+    cells = _printed_cells(d)
+    assert all(spans[k] == normalise(token)[0] for k, token in cells.items() if k.startswith("t3."))
+    blanks = [s for s in r["spans"] if d.gold.get(s["label"], 0) is None and s["label"].startswith("t3.")]
+    assert len(blanks) > 5 and all(blank_slot(r["text"], s["start"]) is not None for s in blanks)
+
+
 def test_carry_pairs_numbers_across_separators_and_a_label_wrapped_after_them():
     ref = Traced("（一）予以公开 | 6 | 2 | 0\n", [0] * 10 + [1] + [0] * 3 + [2] + [0] * 3 + [3] + [0])
     dst = "（一）予以\n6 2 0\n公开"  # OCR: the label's second line after the numbers

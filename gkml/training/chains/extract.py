@@ -85,9 +85,12 @@ def pdfplumber_ingest(files: Files, ts: Typeset, rng: random.Random) -> Extracte
             for c in page.chars:
                 colours[(n, round(c["x0"], 2), round(c["top"], 2))] = pid_of_rgb(c.get("non_stroking_color"))
     ids = []
-    for o in doc.offsets:
+    for ch, o in zip(doc.text, doc.offsets, strict=True):
         box = doc.boxes[o] if doc.boxes and 0 <= o < len(doc.boxes) else None
-        ids.append(colours.get((box[0], round(box[1], 2), round(box[2], 2)), 0) if box else 0)
+        if box is None or ch in " |":  # a separator the reader wrote: boxed where its cell is, printed by no one
+            ids.append(0)
+        else:
+            ids.append(colours.get((box[0], round(box[1], 2), round(box[2], 2)), 0))
     return Extracted(doc.text, ids=ids, reference=_pdf_ref(ts), normalised=True, fmt=ts.style.pdf_from)
 
 
