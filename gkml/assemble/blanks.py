@@ -297,8 +297,7 @@ def _scan(cells: list[Cell], template: str, text: str) -> tuple[list[_Run], list
             run.hits[-1].end = cell.end
             run.hits[-1].values |= numeric
             continue
-        pattern = ROW_PATTERNS.get((table, "subtotal" if row.endswith("_subtotal") else row))
-        run.hits.append(_Hit(row, cell.end, bool(pattern and re.search(pattern, label)), numeric))
+        run.hits.append(_Hit(row, cell.end, _by_keyword(table, row, label), numeric))
     return runs, heads
 
 
@@ -340,8 +339,10 @@ def _join_wrapped(cells: list[Cell], template: str, text: str) -> list[Cell]:
 def _keyword_hit(cell: Cell, template: str) -> bool:
     """Whether the text cell is a row label named by its row's keyword."""
     hit = _hit_row(cell, template, None)
-    if hit is None:
-        return False
-    table, row = hit
+    return hit is not None and _by_keyword(*hit, clean_label(cell.text))
+
+
+def _by_keyword(table: str, row: str, label: str) -> bool:
+    """Whether ``label`` names its row by the row's keyword, not only by a fuzzy match."""
     pattern = ROW_PATTERNS.get((table, "subtotal" if row.endswith("_subtotal") else row))
-    return bool(pattern and re.search(pattern, clean_label(cell.text)))
+    return bool(pattern and re.search(pattern, label))

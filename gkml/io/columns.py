@@ -76,19 +76,21 @@ def _place(grid: list[_Cell], cells: list[_Cell], height: float) -> list[int] | 
     return out
 
 
-def _height(rects: list) -> float:
-    hs = sorted(r[3] - r[1] for r in rects if r is not None)
-    return hs[len(hs) // 2] if hs else 0.0
+def _extent(rects: list) -> tuple[float, float, float]:
+    """A line's top, bottom and median character height."""
+    boxes = [r for r in rects if r is not None]
+    if not boxes:
+        return 0.0, 0.0, 0.0
+    hs = sorted(r[3] - r[1] for r in boxes)
+    return min(r[1] for r in boxes), max(r[3] for r in boxes), hs[len(hs) // 2]
 
 
 def grid_rows(lines: list[Line]) -> list[Line]:
     """The lines of one page, each unruled table row among them written cell by cell."""
     cells = [_cells(text, rects) for text, rects in lines]
-    heights = [_height(rects) for _, rects in lines]
+    tops, bottoms, heights = zip(*(_extent(rects) for _, rects in lines), strict=True) if lines else ((), (), ())
     texts = [[r[0:3:2] for ch, r in zip(text, rects, strict=True) if r is not None and ch not in " |"] if not cells[i] else []
              for i, (text, rects) in enumerate(lines)]  # fmt: skip
-    tops = [min((r[1] for r in rects if r is not None), default=0.0) for _, rects in lines]
-    bottoms = [max((r[3] for r in rects if r is not None), default=0.0) for _, rects in lines]
     # a page number, first or last on the page, is no row, though centred on a column
     ends = {*range(min(2, len(lines))), *range(max(len(lines) - 2, 0), len(lines))}
     rows = [i for i, c in enumerate(cells) if c and not (i in ends and _PAGE_NUMBER.fullmatch(lines[i][0]))]
@@ -96,9 +98,9 @@ def grid_rows(lines: list[Line]) -> list[Line]:
 
     def fits(i: int, j: int) -> list[int] | None:
         """The columns of line j's grid that line i's numbers are printed in, if both are rows of
-        one table: the lines from one to the other follow each other without a blank band (as a
-        page footer stands apart), and no text printed across j's columns stands between them
-        (a heading, a caption, another table's header; row labels stand left of the columns)."""
+        one table: the lines from one to the other follow each other without a wide white band,
+        and no text printed across j's columns stands between them (a heading, a caption,
+        another table's header; row labels stand left of the columns)."""
         a, b = min(i, j), max(i, j)
         gap = GAP * max(heights[i], heights[j])
         if any(tops[n + 1] - bottoms[n] > gap for n in range(a, b)):
