@@ -38,12 +38,13 @@ system-deps:
 	fi
 
 # Training chains (gkml.training.chains): synthetic reports typeset by LibreOffice and read back by every
-# extractor but OCR into data/chains/train/<chain>/reports.jsonl, and the committed OCR corpus
-# (corpora/chains-ocr.jsonl.gz, rebuilt by the command in scripts/build_chains.py) unpacked beside them.
+# extractor but OCR into data/chains/train/<chain>/reports.jsonl, and the committed OCR corpora
+# (corpora/chains-ocr*.jsonl.gz, rebuilt by the commands in scripts/build_chains.py) unpacked beside them.
 CHAINS_N ?= 200
 chains: install-dev system-deps
 	$(BIN)/python scripts/build_chains.py --n $(CHAINS_N) --seed 21 -o data/chains/train
 	$(BIN)/python scripts/build_chains.py --unpack corpora/chains-ocr.jsonl.gz -o data/chains/train
+	$(BIN)/python scripts/build_chains.py --unpack corpora/chains-ocr-ingest.jsonl.gz -o data/chains/train
 
 test: install-dev system-deps
 	$(BIN)/ruff check .

@@ -5,7 +5,7 @@ the scanned PDFs given, or of the `-scan` variants scripts/render_pages.py write
 data/rendered/pdf, or, when those are absent, seed 000 typeset (tests/fixtures/ocr/000_text.pdf)
 and degraded into a scan here (its 4 pages, then again from the first, each degraded afresh).
 
-    python bench/ocr_throughput.py                          # a 5-page scan, workers 1 and 2
+    python bench/ocr_throughput.py                          # a 5-page scan: 1 worker x 1 thread, 1, 2
     python bench/ocr_throughput.py --workers 1,2 --docs 2 --engine rules
     python bench/ocr_throughput.py path/to/*-scan.pdf --pages 8
 
@@ -85,11 +85,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="*", help="scanned PDFs to take pages from (default: data/rendered/pdf/*-scan.pdf)")
     ap.add_argument("--pages", type=int, default=5, help="pages of the scan read (default 5)")
-    ap.add_argument("--workers", default="1,2", help="worker counts to compare, in this order (default 1,2)")
+    ap.add_argument("--workers", default="1x1,1,2",
+                    help="worker counts to compare, in this order; 1xT: one worker of T threads "
+                         "(default 1x1,1,2: one thread, one process on every core, two processes)")
     ap.add_argument("--docs", type=int, default=1, help="end-to-end runs per worker count (default 1)")
     ap.add_argument("--engine", default="rules", choices=sorted(ENGINES), help="labeller end to end (default rules)")
     args = ap.parse_args()
-    counts = [int(w) for w in args.workers.split(",")]
+    # "1x1": one worker (this process) whose engine runs one thread: process parallelism measured
+    # apart from the thread parallelism a single worker already has
+    runs = []
+    for item in args.workers.split(","):
+        workers, _, threads = item.partition("x")
+        runs.append((int(workers), int(threads) if threads else None))
     scan = _scan(args.paths, args.pages)
     data = scan.read_bytes()
     print(f"{ocr.engine_version()}; {os.cpu_count()} cores; load average {os.getloadavg()[0]:.2f}; "
@@ -97,17 +104,20 @@ def main() -> None:
     labeller = get_labeller(args.engine)
     base = None
     texts = {}
-    for workers in counts:
+    for workers, threads in runs:
         ocr.shutdown_pool()
+        ocr.configure(threads=threads or -1)
+        ocr._engine.cache_clear()  # this process's engine, made again with that many threads
         start = _warm(workers)
         t0, c0 = time.perf_counter(), _cpu()
         got = ocr.ocr_pdf_pages(data, list(range(args.pages)), workers=workers)
         wall = time.perf_counter() - t0
-        texts[workers] = [got[i].text for i in range(args.pages)]
+        name = f"{workers}x{threads}" if threads else str(workers)
+        texts[name] = [got[i].text for i in range(args.pages)]
         base = base or wall
-        print(f"workers {workers}: start {start:.1f} s; OCR {args.pages} pages in {wall:.1f} s wall "
+        print(f"workers {name}: start {start:.1f} s; OCR {args.pages} pages in {wall:.1f} s wall "
               f"({(_cpu() - c0) / args.pages:.1f} CPU s a page, all processes): {args.pages / wall:.3f} pages/s, "
-              f"{wall / base:.2f}× the time of {counts[0]} worker(s); load average {os.getloadavg()[0]:.2f}")
+              f"{wall / base:.2f}× the time of the first; load average {os.getloadavg()[0]:.2f}")
         ocr.configure(workers=workers)
         t0 = time.perf_counter()
         ok = sum(predict_one(str(scan), labeller, args.engine).status == "ok" for _ in range(args.docs))
@@ -115,7 +125,7 @@ def main() -> None:
         print(f"  end to end ({args.engine}): {args.docs} document(s) ({ok} ok) in {wall:.1f} s: "
               f"{args.docs / wall:.4f} docs/s, {args.pages * args.docs / wall:.3f} pages/s")
     ocr.shutdown_pool()
-    same = all(t == texts[counts[0]] for t in texts.values())
+    same = len({tuple(t) for t in texts.values()}) == 1
     print(f"same text from every worker count: {same}")
 
 

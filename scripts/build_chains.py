@@ -9,12 +9,14 @@ writes OUT/<chain>/reports.jsonl per chain (a `kind: synth` source for `gkml tra
 shared 2-core machine under load: 20 reports through the 8 chains but OCR in 67 s; the OCR corpus
 below (24 reports, 12 of them 64 pages) 22.5 CPU-minutes, 59 minutes of wall time.
 
-The OCR chain is built once and kept in the repository, compressed: a training corpus, and a
-held-out one that bench/chains.py scores (seed 41, as the bench's other chains; reports 100+, so
-none is one the bench typesets itself):
+The OCR chains are built once and kept in the repository, compressed: for ``ocr-text`` a training
+corpus and a held-out one that bench/chains.py scores (seed 41, as the bench's other chains;
+reports 100+, so none is one the bench typesets itself); for ``ocr-ingest`` (gkml's own reading of
+the scanned pages) a training corpus, judged by the scan set (bench/scans.py, seed 7):
 
     python scripts/build_chains.py --n 24 --seed 31 --chains ocr-text --gz corpora/chains-ocr.jsonl.gz
     python scripts/build_chains.py --n 8 --seed 41 --start 100 --chains ocr-text --gz corpora/chains-ocr-eval.jsonl.gz
+    python scripts/build_chains.py --n 24 --seed 33 --chains ocr-ingest --gz corpora/chains-ocr-ingest.jsonl.gz
     python scripts/build_chains.py --unpack corpora/chains-ocr.jsonl.gz -o data/chains/train
 
 Needs LibreOffice and fonts-noto-cjk (`make system-deps`) and markdownify (the `chains` extra).

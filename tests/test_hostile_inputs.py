@@ -139,7 +139,10 @@ def test_ctrl_c_stops_with_one_line_and_resume_continues(tmp_path):
     folder = _inputs(tmp_path / "in", 200)
     out = tmp_path / "out.jsonl"
     args = ["predict", str(folder), "-o", str(out), "--engine", "rules", "--workers", "1"]
-    proc = subprocess.Popen([*GKML, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Ctrl-C as a terminal delivers it: to a command started with SIGINT at its default (a
+    # process that inherits it ignored, as from a test process that ignores it, never sees it)
+    proc = subprocess.Popen([*GKML, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
     _wait_for_lines(out, 10, proc)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=60)

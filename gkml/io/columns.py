@@ -27,6 +27,16 @@ GAP = 3.0  # line heights of white between two lines that part two blocks (rows 
 # wrapped labels stand ~2 apart)
 _PAGE_NUMBER = re.compile(r"[-—–\s]*\d{0,3}[-—–\s]*")  # "4", "— 4 —", "- 3 -", or its dashes alone
 TOLERANCE = 0.3  # of the grid's narrowest column pitch: how far a number may sit off its column
+HEADER_LINES = 12  # lines above a row of values alone searched for its header's columns
+_LABEL = re.compile(r"[\u4e00-\u9fff]")
+
+
+def closes_row(cells: list[str]) -> bool:
+    """Whether a row of cells joined by " | " takes a closing bar: its last cell is empty, so
+    without one that cell has no slot ("… | 0 |  |", as the HTML and Word readers write it).
+    Only a row with a label before it: a row of values alone (or nothing) may be the rest of a
+    row a page break cut, whose end says nothing."""
+    return len(cells) > 1 and not cells[-1] and any(_LABEL.search(c) for c in cells[:-1])
 
 
 @dataclass
@@ -132,7 +142,40 @@ def grid_rows(lines: list[Line]) -> list[Line]:
             len(cells[j]) == len(cells[i]) and fits(i, j) is not None for j in near[i]))  # fmt: skip
         if lined_up:  # else numbers that line up with no other line: not a table row
             out[i] = _row(lines[i], cells[i], columns, cells[grid])
+        elif cells[i][0].start == 0 and (header := _header_columns(lines, cells[i], i, tops, bottoms, heights)):
+            out[i] = _row(lines[i], cells[i], *header)
     return out
+
+
+def _header_columns(lines: list[Line], cells: list[_Cell], i: int, tops, bottoms, heights) -> tuple[list[int], list[_Cell]] | None:
+    """The columns of a row of values alone that no other row lines up with, from the header
+    above it printed one character per line in narrow columns (table 4's fifteen: 结/果/维/持
+    stacked): each character standing apart from its neighbours marks a column, and so does
+    each value. None unless that makes a grid of five columns or more, wider than the row, and
+    every value stands in a column of its own."""
+    height = heights[i]
+    marks = list(cells)
+    for n in range(i - 1, max(i - HEADER_LINES, 0) - 1, -1):
+        if tops[n + 1] - bottoms[n] > GAP * max(heights[n], height):
+            break  # a white band: the header is not above it
+        boxes = [r for r in lines[n][1] if r is not None]
+        for k, r in enumerate(boxes):
+            left = boxes[k - 1][2] if k else -1e9
+            right = boxes[k + 1][0] if k + 1 < len(boxes) else 1e9
+            if min(r[0] - left, right - r[2]) >= 0.5 * height:
+                marks.append(_Cell(-1, -1, r[0], r[2]))
+    grid: list[_Cell] = []
+    for m in sorted(marks, key=lambda c: c.cx):
+        if grid and m.cx - grid[-1].cx < 0.5 * height:  # one column: merged
+            grid[-1] = _Cell(-1, -1, min(grid[-1].x0, m.x0), max(grid[-1].x1, m.x1))
+        else:
+            grid.append(m)
+    if len(grid) < max(5, len(cells) + 1):
+        return None
+    columns = [next(k for k, g in enumerate(grid) if g.x0 <= c.cx <= g.x1) for c in cells]
+    if len(set(columns)) < len(cells) or _place(grid, cells, height) is None:
+        return None
+    return columns, grid
 
 
 def _row(line: Line, cells: list[_Cell], columns: list[int], grid: list[_Cell]) -> Line:

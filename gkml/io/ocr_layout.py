@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gkml.io.columns import grid_rows
+from gkml.io.columns import closes_row, grid_rows
 from gkml.io.geometry import Table
 
 
@@ -151,7 +151,7 @@ def _table_text(table: Table, chars: list[Char], out: Piece) -> None:
                 out.add(" | ", tuple(map(float, cell)))
             for line in _lines(_strip(inside[i])):
                 _line_text(line, out, columns=False)  # a wrapped cell is glued back, as _cell_text does
-        if inside[row[0]] and not inside[row[-1]]:  # a closing bar: an empty last cell reads "|  |", as in HTML
+        if closes_row(["".join(c.ch for c in _strip(inside[i])) for i in row]):
             out.add(" |", tuple(map(float, table.cells[row[-1]])))
 
 

@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections import deque
 
-from gkml.io.columns import grid_rows
+from gkml.io.columns import closes_row, grid_rows
 from gkml.io.document import IngestError, OcrInfo, PageBox
 
 
@@ -79,9 +79,7 @@ def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
                 rects += [tuple(bbox)] * 3
             text += cell
             rects += _char_rects(cell, [c for c in inside if _in(c, bbox)])
-        # a closing bar: an empty last cell reads "|  |", as in HTML (not after a row that opens
-        # empty: the rest of a row a page break cut)
-        if len(slots) > 1 and slots[0][1] and not slots[-1][1]:
+        if closes_row([cell for _, cell in slots]):
             text += " |"
             rects += [tuple(slots[-1][0])] * 2
     return text, rects

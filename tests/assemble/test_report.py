@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from gkml.assemble.report import ALT_MIN, assemble, detect_template, infer_cells
+from gkml.assemble.infer import infer_cells
+from gkml.assemble.report import ALT_MIN, assemble, detect_template
 from gkml.labels import Span
 from gkml.rules import label
 from gkml.schema import CellValue, Section
@@ -85,6 +86,18 @@ def test_no_inference_when_the_identities_disagree():
     cells["t3.new.total"] = CellValue(0, "0")
     cells["t3.new.business"] = CellValue(2, "2")
     assert "t3.new.person" not in infer_cells(cells, "2021")  # would be negative
+
+
+def test_the_one_cell_missing_among_blanks_is_a_blank():
+    """A row printed empty whose total the reader missed: nothing printed adds up to nothing
+    printed, so the total is an inferred blank, not an inferred 0 (chain-7-000007's 复议后起诉
+    row in the scan set); one printed 0 among them makes it the 0 the identity gives."""
+    parts = ("upheld", "corrected", "other", "pending")
+    cells = {f"t4.suit_after_review.{p}": CellValue(None, "") for p in parts}
+    got = infer_cells(cells, "2021")["t4.suit_after_review.total"]
+    assert got.value is None and got.inferred and got.raw == ""
+    cells["t4.suit_after_review.upheld"] = CellValue(0, "0")
+    assert infer_cells(cells, "2021")["t4.suit_after_review.total"].value == 0
 
 
 def test_a_duplicate_claim_is_settled_by_the_identities(spans):

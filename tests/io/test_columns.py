@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from gkml.io.columns import grid_rows
+from gkml.io.columns import closes_row, grid_rows
 from gkml.io.ingest import ingest
 from gkml.training.chains.typeset import to_pdf
 from gkml.training.synth.ocr_layout import images_to_pdf, pdf_to_images
@@ -155,3 +155,47 @@ def test_scan_of_an_unruled_table_reads_cell_by_cell(unruled_pdf, tmp_path):
     assert doc.ocr is not None
     rows = [ln for ln in doc.text.splitlines() if "|" in ln and any(ch.isdigit() or ch == "/" for ch in ln)]
     assert [ln.replace(" ", "") for ln in rows] == [r.replace(" ", "") for r in ROWS]
+
+
+def test_a_row_with_a_label_and_an_empty_last_cell_is_closed():
+    """An empty last cell gets a slot by a closing bar, also in a row that opens with the empty
+    slots of a group label merged from the page before (chain-7-000005's 3.要求提供公开出版物,
+    whose blank 总计 had no slot and was read from the 0 before it); a row of values alone may be
+    the rest of a row a page break cut, and is left open."""
+    assert closes_row(["(五)不予处理", "1.信访举报投诉类申请", "0", ""])
+    assert closes_row(["", "", "3.要求提供公开出版物", "0", "0", ""])
+    assert not closes_row(["", "", "0", "0", ""])
+    assert not closes_row(["一、本年新收", "1", "0"])
+    assert not closes_row(["(七)总计"])
+
+
+def test_values_alone_under_a_header_one_character_per_line_take_its_columns():
+    """Table 4 in narrow columns (chain-7-000013-text.pdf of the scan set): its fifteen headers
+    stacked a character per line (结/果/维/持), and a row of four values, the others printed as
+    nothing, that no other row lines up with. The characters standing apart mark the columns;
+    before, "0 0 0 0" stayed four numbers in a line and table 4 was not read at all."""
+    centres = [101.85 + 22.75 * k for k in range(15)]
+
+    def spaced(chars: str, cols: list[int], top: float, width: float = 10.5) -> tuple[str, list]:
+        text, rects = "", []
+        for ch, col in zip(chars, cols, strict=True):
+            if text:
+                text, rects = text + " ", [*rects, None]
+            text += ch
+            rects.append((centres[col] - width / 2, top, centres[col] + width / 2, top + 10.5))
+        return text, rects
+
+    lines = [
+        spaced("果果他未果果他未", [5, 6, 7, 8, 10, 11, 12, 13], 73.6),
+        spaced("维纠结审计维纠结审计", [5, 6, 7, 8, 9, 10, 11, 12, 13, 14], 88.7),
+        spaced("维纠结审", [0, 1, 2, 3], 96.3),
+        spaced("持正果结持正果结", [5, 6, 7, 8, 10, 11, 12, 13], 103.8),
+        spaced("持正果结", [0, 1, 2, 3], 111.4),
+        spaced("0000", [0, 1, 2, 4], 118.9, width=5.8),  # 总计 of 行政复议: its header on the page before
+        ("五、存在的主要问题及改进情况", [(90.3 + 10.5 * k, 154.6, 100.8 + 10.5 * k, 165.1) for k in range(14)]),
+    ]
+    out = texts(lines)
+    assert out[5] == "0 | 0 | 0 |  | 0" + " | " * 10 + " |"
+    assert out[:5] == [t for t, _ in lines[:5]] and out[6] == lines[6][0]
+    # a row of values with no header above it is left as printed
+    assert texts([lines[6], lines[5]])[1] == "0 0 0 0"

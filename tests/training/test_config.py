@@ -102,7 +102,7 @@ def test_shipped_configs_load():
     assert synth.load_config(ROOT / mixes[2])["table_notes"] > 0 < synth.load_config(ROOT / mixes[2])["extra_rows"]
     # the training chains (`make chains`), and each leave-one-chain-out config is the recipe without one
     chains = {s.path.rsplit("/", 1)[1] for s in small.data.train if s.path}
-    assert chains == set(X.CHAINS)
+    assert chains == set(X.CHAINS) - {"ocr-ingest"}  # the scan set judges gkml's reading of scans
     for chain in ("pdfminer-text", "ocr-text"):
         loco = load_config(ROOT / "configs" / f"small-loco-{chain}.yaml")
         assert {s.path.rsplit("/", 1)[1] for s in loco.data.train if s.path} == chains - {chain}

@@ -109,13 +109,20 @@ def intro(ctx: Ctx, template: str) -> list[Line]:
     ) if prose.fits_year(b, y)]  # fmt: skip
     basis = rng.choice(bases)
     parts = [f"{basis},现向社会公开{a.short}{y}年政府信息公开工作年度报告。"]
-    if rng.random() < 0.6:
-        parts.append(
-            "本报告由总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、"
-            "存在的主要问题及改进情况以及其他需要报告的事项等六部分组成。"
+    if rng.random() < 0.6:  # the report's count of its own parts: no fact (spec, Narrative facts)
+        listed, n = (
+            ("总体情况、主动公开政府信息情况、收到和处理政府信息公开申请情况、政府信息公开行政复议和行政诉讼情况、"
+             "存在的主要问题及改进情况以及其他需要报告的事项", "六")
             if template != "none"
-            else "本年度报告由概述,主动公开政府信息情况,依申请公开政府信息情况,行政复议、行政诉讼情况,存在的主要问题及改进情况等部分组成。"
-        )
+            else ("概述,主动公开政府信息情况,依申请公开政府信息情况,行政复议、行政诉讼情况,存在的主要问题及改进情况",
+                  rng.choice(("", "五")))
+        )  # fmt: skip
+        word = rng.choice(("部分", "个部分", "个方面")) if n else "部分"
+        parts.append(rng.choice((
+            f"本报告由{listed}等{n}{word}组成。",
+            f"全文包括{listed}{n}{word}。" if n else f"本报告由{listed}等部分组成。",
+            f"现从{listed}等{n}{word}报告{a.short}{y}年政府信息公开工作情况。",
+        )))  # fmt: skip
     if rng.random() < 0.7:
         if rng.random() < 0.15:  # digits lost (P13: "自202011日起至20201231日止")
             parts.append(f"本报告中所列数据的统计期限自{y}11日起至{y}1231日止。")
