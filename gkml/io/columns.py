@@ -15,6 +15,7 @@ boxed where that cell is printed, so a blank cell has a place too.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 Rect = tuple[float, float, float, float]  # x0, top, x1, bottom
@@ -147,7 +148,8 @@ def grid_rows(lines: list[Line]) -> list[Line]:
     return out
 
 
-def _header_columns(lines: list[Line], cells: list[_Cell], i: int, tops, bottoms, heights) -> tuple[list[int], list[_Cell]] | None:
+def _header_columns(lines: list[Line], cells: list[_Cell], i: int, tops: Sequence[float], bottoms: Sequence[float],
+                    heights: Sequence[float]) -> tuple[list[int], list[_Cell]] | None:  # fmt: skip
     """The columns of a row of values alone that no other row lines up with, from the header
     above it printed one character per line in narrow columns (table 4's fifteen: 结/果/维/持
     stacked): each character standing apart from its neighbours marks a column, and so does

@@ -63,15 +63,20 @@ def _thin(mask: np.ndarray, axis: int, most: float) -> np.ndarray:
 
 
 def find_tables(
-    gray: np.ndarray, text_boxes: list[tuple[float, float, float, float]] = ()
+    gray: np.ndarray,
+    text_boxes: list[tuple[float, float, float, float]] = (),
+    digit_boxes: list[tuple[float, float, float, float]] = (),
 ) -> tuple[list[Table], np.ndarray]:
     """Ruled tables of a page and the mask of their rules.
 
     Rules are long thin runs of ink: an opening with a long horizontal (vertical) kernel keeps
     them and drops text strokes. Faint rules need a sensitive threshold, which also turns a
     line of text that fills its cell into a run; `text_boxes` (the OCR's line boxes) veto
-    those, because a printed rule never runs through the middle of a line of text. A
-    connected set of rules with at least two cells is a table.
+    those, because a printed rule never runs through the middle of a line of text. Digits
+    stacked in one column of short rows, joined by the horizontal rules between them, make a
+    vertical run as long as a rule; `digit_boxes` (the OCR's boxes of single digits) veto
+    those, because a printed rule never runs through the middle of a digit. A connected set
+    of rules with at least two cells is a table.
     """
     import cv2
 
@@ -97,6 +102,11 @@ def find_tables(
             edge = (y1 - y0) / 5  # the box's padding may reach a rule; its middle never does
             horiz[round(y0 + edge) : round(y1 - edge), max(0, round(x0)) : round(x1)] = 0
         horiz = cv2.morphologyEx(horiz, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
+    if len(digit_boxes):
+        for x0, y0, x1, y1 in digit_boxes:
+            edge = (x1 - x0) / 4
+            vert[max(0, round(y0)) : round(y1), max(0, round(x0 + edge)) : round(x1 - edge)] = 0
+        vert = cv2.morphologyEx(vert, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     # bridge the breaks that blur, noise and a residual tilt leave in a rule
     horiz = cv2.morphologyEx(horiz, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
     vert = cv2.morphologyEx(vert, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))

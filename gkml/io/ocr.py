@@ -232,7 +232,7 @@ def ocr_page(img: np.ndarray) -> Page:
             break
     _, fwd, work, chars = best
     chars = [_slash(work, c) if c.ch in _UPRIGHT else c for c in chars]
-    tables, _ = find_tables(work, _line_boxes(chars))
+    tables, _ = find_tables(work, _line_boxes(chars), [(c.x0, c.y0, c.x1, c.y1) for c in chars if c.ch.isdigit()])
     return Page(chars, tables, cv2.invertAffineTransform(fwd), (w0, h0))
 
 

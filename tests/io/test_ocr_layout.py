@@ -43,6 +43,27 @@ def test_ruled_table_cells_with_a_span():
     assert mask[300, 800] and not mask[340, 800]
 
 
+def test_digits_stacked_in_short_rows_are_no_rule():
+    """Table 3's last rows are short: a "1" in each, one above the other in the same column,
+    joined by the horizontal rules between them, is a vertical run as long as a rule, and
+    split the column at the digits (chain-7-000001-clean of the scan set: `3.其他 | 9 |  | 1 |
+    …`). The OCR's digit boxes veto it; the real rules stay."""
+    img = np.full((600, 1654), 255, np.uint8)  # the width OCR works at (200 dpi)
+    xs, ys = [100, 400, 600, 800], [100, 140, 180, 220, 260]
+    for y in ys:
+        cv2.line(img, (xs[0], y), (xs[-1], y), 0, 2)
+    for x in xs:
+        cv2.line(img, (x, ys[0]), (x, ys[-1]), 0, 2)
+    digits = []
+    for y0, y1 in zip(ys, ys[1:], strict=False):  # a "1" centred in column 2 of each row, 32 px tall
+        cv2.line(img, (500, y0 + 4), (500, y1 - 4), 0, 3)
+        digits.append((490.0, y0 + 4.0, 510.0, y1 - 4.0))
+    split = find_tables(img)[0]
+    assert len(split) == 1 and len(split[0].cells) == 16  # each middle cell cut in two at the digits
+    (table,), _ = find_tables(img, digit_boxes=digits)
+    assert len(table.cells) == 12 and (table.x0, table.x1) == pytest.approx((100, 802), abs=8)
+
+
 def ch(s, x, y, line, w=30, h=40, score=0.9):
     return [Char(c, score, x + i * w, y, x + (i + 1) * w, y + h, line) for i, c in enumerate(s)]
 
