@@ -106,8 +106,7 @@ def main() -> None:
     texts = {}
     for workers, threads in runs:
         ocr.shutdown_pool()
-        ocr.configure(threads=threads or -1)
-        ocr._engine.cache_clear()  # this process's engine, made again with that many threads
+        ocr.configure(threads=threads or -1)  # this process's engine, with that many threads
         start = _warm(workers)
         t0, c0 = time.perf_counter(), _cpu()
         got = ocr.ocr_pdf_pages(data, list(range(args.pages)), workers=workers)

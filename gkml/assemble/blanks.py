@@ -323,11 +323,11 @@ def _join_wrapped(cells: list[Cell], template: str, text: str) -> list[Cell]:
             below = line[i] + 1 + bool(values)
             if (NUMBERED.match(clean_label(cell.text)) and nxt < len(cells) and cells[nxt].kind == "text"
                     and not cells[nxt].is_prose and line[nxt] == below
-                    and (nxt + 1 == len(cells) or line[nxt + 1] > below or not values)
-                    and not _keyword_hit(cell, template)):  # fmt: skip
+                    and (nxt + 1 == len(cells) or line[nxt + 1] > below or not values)):  # fmt: skip
                 joined = Cell("text", cell.start, cells[nxt].end, cell.text + cells[nxt].text)
-                alone = _hit_row(cell, template, None)  # a fuzzy match: the joined label must agree
-                if _keyword_hit(joined, template) and alone in (None, _hit_row(joined, template, None)):
+                alone, hit = _hit_row(cell, template, None), _hit_row(joined, template, None)
+                # named by its keyword only when joined; a fuzzy match alone must agree with it
+                if not _named(alone, cell) and _named(hit, joined) and alone in (None, hit):
                     out += [joined, *values]
                     i = nxt + 1
                     continue
@@ -336,9 +336,8 @@ def _join_wrapped(cells: list[Cell], template: str, text: str) -> list[Cell]:
     return out
 
 
-def _keyword_hit(cell: Cell, template: str) -> bool:
-    """Whether the text cell is a row label named by its row's keyword."""
-    hit = _hit_row(cell, template, None)
+def _named(hit: tuple[str, str] | None, cell: Cell) -> bool:
+    """Whether the text cell, read as row ``hit``, names that row by its keyword."""
     return hit is not None and _by_keyword(*hit, clean_label(cell.text))
 
 

@@ -172,10 +172,7 @@ def _header_columns(lines: list[Line], cells: list[_Cell], i: int, tops: Sequenc
             grid[-1] = _Cell(-1, -1, min(grid[-1].x0, m.x0), max(grid[-1].x1, m.x1))
         else:
             grid.append(m)
-    if len(grid) < max(5, len(cells) + 1):
-        return None
-    columns = [next(k for k, g in enumerate(grid) if g.x0 <= c.cx <= g.x1) for c in cells]
-    if len(set(columns)) < len(cells) or _place(grid, cells, height) is None:
+    if len(grid) < max(5, len(cells) + 1) or (columns := _place(grid, cells, height)) is None:
         return None
     return columns, grid
 

@@ -355,10 +355,11 @@ def configure(workers: int | None = None, progress: bool | None = None, threads:
     """Process-wide OCR settings, set once by the command (`gkml predict --ocr-workers`, its
     progress bars): the batch path (predict → ingest → reader) does not carry OCR options.
     `threads`: ONNX Runtime threads of this process's own engine (-1 all cores), for a process
-    that is itself one of several workers; it must be set before the first page is read."""
+    that is itself one of several workers; a change makes the engine again at the next page."""
     global _THREADS
-    if threads is not None:
+    if threads is not None and threads != _THREADS:
         _THREADS = threads
+        _engine.cache_clear()
     if workers is not None:
         if workers < 1:
             raise ValueError(f"OCR workers must be at least 1, got {workers}")

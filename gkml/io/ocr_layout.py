@@ -145,13 +145,15 @@ def _table_text(table: Table, chars: list[Char], out: Piece) -> None:
                     out.add("\n", out.rects[-1])
                 _line_text(line, out)
             continue
+        texts = []
         for n, i in enumerate(row):
-            cell = table.cells[i]
             if n:
-                out.add(" | ", tuple(map(float, cell)))
+                out.add(" | ", tuple(map(float, table.cells[i])))
+            start = len(out.chars)
             for line in _lines(_strip(inside[i])):
                 _line_text(line, out, columns=False)  # a wrapped cell is glued back, as _cell_text does
-        if closes_row(["".join(c.ch for c in _strip(inside[i])) for i in row]):
+            texts.append("".join(out.chars[start:]))
+        if closes_row(texts):
             out.add(" |", tuple(map(float, table.cells[row[-1]])))
 
 
