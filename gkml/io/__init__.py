@@ -12,10 +12,15 @@ Entry point: `gkml.io.ingest.ingest(path)` sniffs the input kind and calls its r
     normalise   width, line ends, traditional → simplified, one character for one
     ocr         OCR engine: page images → characters with boxes → layout text and box map;
                 pages read in parallel worker processes (`configure`, --ocr-workers)
+    ocr_repair  what the recogniser got wrong in a table's cells, put right from the image: a "/"
+                read as "1", digits boxed by their ink (numbers of two cells read as one parted),
+                dashes printed alone, lone digits the detector passed over
     ocr_layout  OCR characters → prose lines and table rows
-    geometry    page image geometry: skew, ruled tables and their cells
+    geometry    page image geometry: skew, ruled tables and their cells, lone dashes and glyphs
     columns     tables printed without rules (text layers and OCR): each row cell by cell, from
                 where its numbers sit, a cell printed as nothing an empty slot
+    reading_order  pages set in two columns (text layers and OCR): the left column read before
+                the right
 
 Nothing is imported here: reading a text file must not load numpy, cv2 or the OCR engine.
 """

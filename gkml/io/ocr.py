@@ -27,6 +27,7 @@ import numpy as np
 
 from gkml.io.geometry import TARGET_WIDTH, estimate_skew, find_tables
 from gkml.io.ocr_layout import Char, Page, page_text
+from gkml.io.ocr_repair import fit_digits, second_look, slash, with_dashes
 
 PDF_DPI = 200  # render scale for PDF pages: CJK body text is ~35 px high, what PP-OCR reads best
 MAX_PAGES = 200  # OCR is ~5 s a page: a longer input is more likely a mistake than a report
@@ -224,42 +225,27 @@ def ocr_page(img: np.ndarray) -> Page:
         fwd[0, 2] += w / 2 - cx
         fwd[1, 2] += h / 2 - cy
         work = cv2.warpAffine(gray, fwd, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
-        chars = _chars_of(_engine()(cv2.cvtColor(work, cv2.COLOR_GRAY2BGR)))
+        chars = _chars_of(_engine()(cv2.cvtColor(work, cv2.COLOR_GRAY2BGR), use_det=True, use_cls=False, use_rec=True))
         scores = [c.score for c in chars if c.ch != " "]
         if best is None or sum(scores) > best[0]:
             best = (sum(scores), fwd, work, chars)
         if len(scores) >= 20 and float(np.mean(scores)) >= 0.8 or not scores:
             break
     _, fwd, work, chars = best
-    chars = [_slash(work, c) if c.ch in _UPRIGHT else c for c in chars]
-    tables, _ = find_tables(work, _line_boxes(chars), [(c.x0, c.y0, c.x1, c.y1) for c in chars if c.ch.isdigit()])
+    chars = fit_digits(work, [slash(work, c) for c in chars])
+    tables, rules = find_tables(work, _line_boxes(chars), [(c.x0, c.y0, c.x1, c.y1) for c in chars if c.ch.isdigit()])
+    chars = with_dashes(work, chars)
+    chars += second_look(work, chars, rules, _recognise)
     return Page(chars, tables, cv2.invertAffineTransform(fwd), (w0, h0))
 
 
-_UPRIGHT = "1lI|"  # what the recogniser reads a printed "/" as
-SLANT = -0.2  # x per y of a stroke's ink: "/" leans about -0.3, an upright "1" +0.03 to +0.13 (measured)
-
-
-def _slash(work: np.ndarray, c: Char) -> Char:
-    """The character as printed when the recogniser read a "/" (a cell printed blank, as many
-    reports print one) as "1": the main stroke of ink in its box leans like a slash (x falls as
-    y grows), where a "1" stands upright. A "/" read as 1 would be a number no one printed."""
+def _recognise(crop: np.ndarray) -> tuple[str, float]:
+    """The text of one cut-out glyph and its score, by the recogniser alone."""
     import cv2
 
-    y0, y1 = max(int(c.y0), 0), int(math.ceil(c.y1))
-    crop = work[y0:y1, max(int(c.x0), 0) : int(math.ceil(c.x1))]
-    if crop.size == 0 or int(crop.max()) - int(crop.min()) < 60:
-        return c
-    _, ink = cv2.threshold(crop, 0, 1, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    n, comp, stats, _ = cv2.connectedComponentsWithStats(ink.astype(np.uint8), connectivity=8)
-    if n < 2:
-        return c
-    ys, xs = np.nonzero(comp == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA])))
-    if ys.max() - ys.min() < 0.4 * (y1 - y0):
-        return c  # no stroke as tall as the line: nothing to judge by
-    if float(np.polyfit(ys, xs, 1)[0]) < SLANT:
-        return Char("/", c.score, c.x0, c.y0, c.x1, c.y1, c.line)
-    return c
+    # the steps asked for stay set in the engine: ocr_page asks for detection again each time
+    out = _engine()(cv2.cvtColor(crop, cv2.COLOR_GRAY2BGR), use_det=False, use_cls=False, use_rec=True)
+    return (out.txts[0].strip(), float(out.scores[0])) if out is not None and out.txts else ("", 0.0)
 
 
 def _line_boxes(chars: list[Char]) -> list[tuple[float, float, float, float]]:

@@ -16,6 +16,7 @@ import numpy as np
 
 from gkml.io.columns import closes_row, grid_rows
 from gkml.io.geometry import Table
+from gkml.io.reading_order import in_reading_order
 
 
 @dataclass
@@ -99,9 +100,13 @@ def _lines(chars: list[Char]) -> list[list[Char]]:
     return sorted(lines, key=lambda ln: float(np.median([c.cy for c in ln])))
 
 
+_INKED = "-—"  # boxed by their ink (gkml.io.ocr_repair.with_dashes), not by a detection box's padding
+
+
 def _line_text(line: list[Char], out: Piece, columns: bool = True) -> None:
     """A printed line: characters glued, a space where the recogniser saw one or where two
-    segments stand apart, and " | " across a gap wide enough to be a column of an unruled table."""
+    segments stand apart (a dash, boxed tight, nearer), and " | " across a gap wide enough to
+    be a column of an unruled table."""
     h = float(np.median([c.h for c in line])) if line else 0.0
     prev = None
     for c in line:
@@ -109,7 +114,7 @@ def _line_text(line: list[Char], out: Piece, columns: bool = True) -> None:
             gap = c.x0 - prev.x1
             if columns and gap > 2.5 * h:
                 out.add(" | ", (prev.x1, c.y0, c.x0, c.y1))
-            elif c.line != prev.line and gap > 0.6 * h:
+            elif c.line != prev.line and gap > (0.3 if c.ch in _INKED or prev.ch in _INKED else 0.6) * h:
                 out.add(" ", (prev.x1, c.y0, c.x0, c.y1))
         out.add(c.ch, _rect(c))
         prev = c
@@ -175,7 +180,8 @@ def _dist(cell: tuple[int, int, int, int], c: Char) -> float:
 
 def page_text(page: Page) -> Piece:
     """The page's lines and table rows, merged top to bottom (as gkml.io.pdf does for text layers);
-    the rows of a table without rules cell by cell (`gkml.io.columns`)."""
+    the rows of a table without rules cell by cell (`gkml.io.columns`), a page set in two
+    columns column by column (`gkml.io.reading_order`)."""
     in_table: list[list[Char]] = [[] for _ in page.tables]
     loose: list[Char] = []
     for c in page.chars:
@@ -189,10 +195,9 @@ def page_text(page: Page) -> Piece:
     pieces = [Piece([], []) for _ in lines]
     for line, piece in zip(lines, pieces, strict=True):
         _line_text(line, piece)
-    rows = grid_rows([("".join(p.chars), p.rects) for p in pieces])
-    items: list[tuple[float, Piece]] = [
-        (float(np.median([c.cy for c in ln])), Piece(list(text), rects)) for ln, (text, rects) in zip(lines, rows, strict=True)
-    ]
+    ordered = in_reading_order([("".join(p.chars), p.rects) for p in pieces], [float(np.median([c.cy for c in ln])) for ln in lines])
+    rows = grid_rows([line for _, line in ordered])
+    items = [(key, Piece(list(text), rects)) for (key, _), (text, rects) in zip(ordered, rows, strict=True)]
     for table, chars in zip(page.tables, in_table, strict=True):
         items.append((float(table.y0), Piece([], [])))
         _table_text(table, chars, items[-1][1])

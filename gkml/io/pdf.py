@@ -16,6 +16,7 @@ from collections import deque
 
 from gkml.io.columns import closes_row, grid_rows
 from gkml.io.document import IngestError, OcrInfo, PageBox
+from gkml.io.reading_order import in_reading_order
 
 
 def _cell_text(cell: str | None) -> str:
@@ -86,8 +87,9 @@ def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
 
 
 def _pdf_page(page) -> tuple[str, list[Rect | None]]:
-    """Text lines outside ruled tables (an unruled table's rows cell by cell: `gkml.io.columns`)
-    and ruled tables' rows, merged top to bottom, with a box per character."""
+    """Text lines outside ruled tables (an unruled table's rows cell by cell: `gkml.io.columns`;
+    a page set in two columns read column by column: `gkml.io.reading_order`) and ruled tables'
+    rows, merged top to bottom, with a box per character."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -98,8 +100,10 @@ def _pdf_page(page) -> tuple[str, list[Rect | None]]:
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
     lines = page.filter(outside).extract_text_lines()
-    rows = grid_rows([(line["text"], _char_rects(line["text"], line["chars"])) for line in lines])
-    items = [(line["top"], *row) for line, row in zip(lines, rows, strict=True)]
+    ordered = in_reading_order([(line["text"], _char_rects(line["text"], line["chars"])) for line in lines],
+                               [line["top"] for line in lines])  # fmt: skip
+    rows = grid_rows([line for _, line in ordered])
+    items = [(key, *row) for (key, _), row in zip(ordered, rows, strict=True)]
     for table in tables:
         items.append((table.bbox[1], *_table_text(table, page.chars)))
     items.sort(key=lambda item: item[0])

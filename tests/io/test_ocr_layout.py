@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from gkml.io.geometry import Table, estimate_skew, find_tables
+from gkml.io.geometry import Table, estimate_skew, find_dashes, find_glyphs, find_tables
 from gkml.io.ocr_layout import Char, Page, page_text
 
 # --------------------------------------------------------------------------- geometry and layout
@@ -43,6 +43,16 @@ def test_ruled_table_cells_with_a_span():
     assert mask[300, 800] and not mask[340, 800]
 
 
+def test_rules_of_a_100_dpi_scan_rendered_at_200_dpi():
+    """A 100 dpi scan in a PDF is rendered at 200 dpi: its rules come out twice as wide and
+    blurred (8-9 px of ink across), and were taken for smeared text (the scan set's 100 dpi
+    table 3 came out as 23 cells of 113)."""
+    small = cv2.resize(ruled_page(), (827, 600), interpolation=cv2.INTER_AREA)
+    scan = cv2.GaussianBlur(cv2.resize(small, (1654, 1200), interpolation=cv2.INTER_CUBIC), (7, 7), 1.5)
+    (table,), _ = find_tables(scan)
+    assert len(table.cells) == 8
+
+
 def test_digits_stacked_in_short_rows_are_no_rule():
     """Table 3's last rows are short: a "1" in each, one above the other in the same column,
     joined by the horizontal rules between them, is a vertical run as long as a rule, and
@@ -62,6 +72,36 @@ def test_digits_stacked_in_short_rows_are_no_rule():
     assert len(split) == 1 and len(split[0].cells) == 16  # each middle cell cut in two at the digits
     (table,), _ = find_tables(img, digit_boxes=digits)
     assert len(table.cells) == 12 and (table.x0, table.x1) == pytest.approx((100, 802), abs=8)
+
+
+def test_dashes_alone_and_what_is_no_dash():
+    """A lone thin stroke is a dash, two close strokes one "--"; a stroke inside a line of text
+    (a "一"), a faint rule broken into pieces, or a dark piece of a faint rule is none."""
+    img = np.full((400, 1654), 255, np.uint8)
+    cv2.rectangle(img, (100, 100), (109, 102), 0, -1)  # "-": 10 px at a 35 px line height
+    cv2.rectangle(img, (300, 100), (330, 101), 0, -1)  # "—"
+    cv2.rectangle(img, (333, 100), (363, 101), 0, -1)  # its second half: "——"
+    cv2.rectangle(img, (500, 100), (508, 102), 0, -1)  # "--"
+    cv2.rectangle(img, (511, 100), (519, 102), 0, -1)
+    cv2.rectangle(img, (700, 100), (730, 101), 0, -1)  # "一" inside a line the recogniser read
+    for x in range(900, 1100, 45):  # a faint rule broken by noise
+        cv2.rectangle(img, (x, 100), (x + 40, 101), 0, -1)
+    cv2.line(img, (100, 300), (1500, 300), 200, 2)  # a faint rule, and a piece of it noise left dark
+    cv2.rectangle(img, (1200, 300), (1230, 301), 0, -1)
+    got = find_dashes(img, [(680.0, 85.0, 760.0, 120.0)], 35.0)
+    assert [(round(x0), round(x1), text) for x0, _, x1, _, text in got] == [
+        (100, 110, "-"), (300, 364, "——"), (500, 520, "--")]
+
+
+def test_glyphs_no_box_holds_are_found():
+    img = np.full((300, 1654), 255, np.uint8)
+    for x in (200, 400, 600):
+        cv2.putText(img, "0", (x, 120), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+    cv2.putText(img, "12", (800, 120), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 0, 2)
+    cv2.circle(img, (1000, 110), 2, 0, -1)  # a speck of noise
+    glyphs = find_glyphs(img, [(390.0, 90.0, 430.0, 130.0)], np.zeros_like(img), 35.0)
+    assert [round(x0, -1) for x0, *_ in glyphs] == [200, 600, 800]  # the read "0" is left; "12" is one glyph
+    assert glyphs[2][2] - glyphs[2][0] > 25
 
 
 def ch(s, x, y, line, w=30, h=40, score=0.9):
