@@ -156,6 +156,17 @@ def _dark(gray: np.ndarray) -> np.ndarray:
     return (gray <= min(t, float(np.median(gray)) - 50)).astype(np.uint8)
 
 
+def _ink_outside(gray: np.ndarray, boxes: list[tuple[float, float, float, float]]) -> tuple[list[tuple[int, ...]], np.ndarray]:
+    """The page's blobs of ink (x, y, width, height, area) and the mask of the boxes already read."""
+    import cv2
+
+    _, _, stats, _ = cv2.connectedComponentsWithStats(_dark(gray), connectivity=8)
+    taken = np.zeros(gray.shape, dtype=bool)
+    for x0, y0, x1, y1 in boxes:
+        taken[max(0, round(y0)) : round(y1), max(0, round(x0)) : round(x1)] = True
+    return [tuple(int(v) for v in row) for row in stats[1:]], taken
+
+
 def _near_rules(rules: np.ndarray, length: float) -> np.ndarray:
     """Where a stroke touches a rule longer than `length`: a "——" is long enough to pass for a
     piece of rule itself, and must not veto itself."""
@@ -185,17 +196,11 @@ def find_dashes(
     a character make one dash ("--"). Paper on both sides: a piece of a rule that noise broke
     into pieces has the rule going on, fainter, beside it (as have three or more pieces close
     together)."""
-    import cv2
-
     if height <= 0:
         return []
-    n, _, stats, _ = cv2.connectedComponentsWithStats(_dark(gray), connectivity=8)
-    taken = np.zeros(gray.shape, dtype=bool)
-    for x0, y0, x1, y1 in text_boxes:
-        taken[max(0, round(y0)) : round(y1), max(0, round(x0)) : round(x1)] = True
+    blobs, taken = _ink_outside(gray, text_boxes)
     strokes = []
-    for i in range(1, n):
-        x, y, w, h, area = (int(v) for v in stats[i])
+    for x, y, w, h, area in blobs:
         thin = 0.2 * height <= w <= 3 * height and h <= 0.25 * height and w >= 2.5 * h and area >= 0.6 * w * h
         if thin and not taken[y + h // 2, x + w // 2]:
             strokes.append((x, y, x + w, y + h))
@@ -241,18 +246,12 @@ def find_glyphs(
     A glyph is one or more blobs as tall as 0.3-1 line height; blobs less than a third of a
     line apart are one glyph ("12"); a glyph wider than three line heights is text or a
     picture, not a number the detector could miss."""
-    import cv2
-
     if height <= 0:
         return []
-    n, _, stats, _ = cv2.connectedComponentsWithStats(_dark(gray), connectivity=8)
-    taken = np.zeros(gray.shape, dtype=bool)
-    for x0, y0, x1, y1 in read_boxes:
-        taken[max(0, round(y0)) : round(y1), max(0, round(x0)) : round(x1)] = True
+    ink, taken = _ink_outside(gray, read_boxes)
     taken |= _near_rules(rules, 3 * height)
     blobs = []
-    for i in range(1, n):
-        x, y, w, h, _ = (int(v) for v in stats[i])
+    for x, y, w, h, _ in ink:
         if 0.3 * height <= h <= height and 0.1 * height <= w <= height and not taken[y : y + h, x : x + w].any():
             blobs.append([x, y, x + w, y + h])
     glyphs: list[list[int]] = []
