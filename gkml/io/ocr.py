@@ -26,7 +26,7 @@ from functools import lru_cache
 import numpy as np
 
 from gkml.io.geometry import TARGET_WIDTH, estimate_skew, find_tables
-from gkml.io.ocr_layout import Char, Page, page_text
+from gkml.io.ocr_layout import Char, Page, box_of, page_text, segments
 from gkml.io.ocr_repair import fit_digits, second_look, slash, with_dashes
 
 PDF_DPI = 200  # render scale for PDF pages: CJK body text is ~35 px high, what PP-OCR reads best
@@ -250,13 +250,10 @@ def _recognise(crop: np.ndarray) -> tuple[str, float]:
 
 def _line_boxes(chars: list[Char]) -> list[tuple[float, float, float, float]]:
     """The box of each single-line detection (a taller one may span a rule, so it is left out)."""
-    boxes: dict[int, list[float]] = {}
-    for c in chars:
-        b = boxes.setdefault(c.line, [c.x0, c.y0, c.x1, c.y1])
-        b[:] = [min(b[0], c.x0), min(b[1], c.y0), max(b[2], c.x1), max(b[3], c.y1)]
-    heights = sorted(b[3] - b[1] for b in boxes.values())
+    boxes = [box_of(s) for s in segments(chars).values()]
+    heights = sorted(b[3] - b[1] for b in boxes)
     typical = heights[len(heights) // 2] if heights else 0
-    return [tuple(b) for b in boxes.values() if b[3] - b[1] < 1.6 * typical]
+    return [b for b in boxes if b[3] - b[1] < 1.6 * typical]
 
 
 # --------------------------------------------------------------------------- pages → text

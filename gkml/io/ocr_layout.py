@@ -70,6 +70,19 @@ def _rect(c: Char) -> tuple[float, float, float, float]:
     return (c.x0, c.y0, c.x1, c.y1)
 
 
+def segments(chars: list[Char]) -> dict[int, list[Char]]:
+    """The characters of each detection box (one printed line segment), by its index."""
+    out: dict[int, list[Char]] = {}
+    for c in chars:
+        out.setdefault(c.line, []).append(c)
+    return out
+
+
+def box_of(chars: list[Char]) -> tuple[float, float, float, float]:
+    """The box around some characters."""
+    return min(c.x0 for c in chars), min(c.y0 for c in chars), max(c.x1 for c in chars), max(c.y1 for c in chars)
+
+
 def _lines(chars: list[Char]) -> list[list[Char]]:
     """Group characters into printed lines by vertical overlap, top to bottom, each left to right.
 
@@ -77,12 +90,9 @@ def _lines(chars: list[Char]) -> list[list[Char]]:
     it overlaps most (at least half the smaller height), which tolerates the small slope that a
     residual tilt gives a long line.
     """
-    segments: dict[int, list[Char]] = {}
-    for c in chars:
-        segments.setdefault(c.line, []).append(c)
     lines: list[list[Char]] = []
     bands: list[tuple[float, float]] = []
-    for seg in sorted(segments.values(), key=lambda s: min(c.x0 for c in s)):
+    for seg in sorted(segments(chars).values(), key=lambda s: min(c.x0 for c in s)):
         y0, y1 = float(np.median([c.y0 for c in seg])), float(np.median([c.y1 for c in seg]))
         best, best_ov = None, 0.5
         for i, (ly0, ly1) in enumerate(bands):

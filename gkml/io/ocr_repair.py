@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 
 from gkml.io.geometry import DASHLIKE, find_dashes, find_glyphs
-from gkml.io.ocr_layout import Char
+from gkml.io.ocr_layout import Char, box_of, segments
 
 _UPRIGHT = "1lI|"  # what the recogniser reads a printed "/" as
 SLANT = -0.2  # x per y of a stroke's ink: "/" leans about -0.3, an upright "1" +0.03 to +0.13 (measured)
@@ -120,18 +120,15 @@ def with_dashes(work: np.ndarray, chars: list[Char]) -> list[Char]:
     """The characters with the dashes printed alone (`gkml.io.geometry.find_dashes`) added. A
     segment the recogniser read as dashes alone ("==", "一", "mm" for "——") gives way to the
     dashes found in it."""
-    segments: dict[int, list[Char]] = {}
-    for c in chars:
-        segments.setdefault(c.line, []).append(c)
-    boxes = {k: (min(c.x0 for c in s), min(c.y0 for c in s), max(c.x1 for c in s), max(c.y1 for c in s))
-             for k, s in segments.items()}  # fmt: skip
-    dashy = {k for k, s in segments.items() if all(c.ch in DASHLIKE or c.ch == " " for c in s)}
+    by_line = segments(chars)
+    boxes = {k: box_of(s) for k, s in by_line.items()}
+    dashy = {k for k, s in by_line.items() if all(c.ch in DASHLIKE or c.ch == " " for c in s)}
     height = _height(chars)
     dashes = find_dashes(work, [b for k, b in boxes.items() if k not in dashy], height)
     replaced = {k for k in dashy for x0, y0, x1, y1, _ in dashes
                 if boxes[k][0] <= (x0 + x1) / 2 <= boxes[k][2] and boxes[k][1] <= (y0 + y1) / 2 <= boxes[k][3]}  # fmt: skip
     out = [c for c in chars if c.line not in replaced]
-    line = max(segments, default=-1)
+    line = max(by_line, default=-1)
     for *box, text in dashes:
         line += 1
         out += _new_chars(text, DASH_SCORE, tuple(box), height, line)
