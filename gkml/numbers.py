@@ -394,9 +394,32 @@ _LINE_ENDS_SENTENCE = tuple("。!?！？:：")
 ENUMERATION_SEPARATORS = "、;；"
 
 
-def _ends_paragraph(line: str) -> bool:
+#: A line starting with these, or followed by one, continues its sentence.
+_CONTINUES = tuple("、,，;；)）")
+
+
+def _ends_paragraph(line: str, after: str) -> bool:
+    """Whether ``line``, followed by the line ``after``, ends a paragraph.  A short line is a
+    heading, unless it continues a sentence: a page scraped from a portal puts each count printed
+    bold on a line of its own ("收到申请\n64件\n,办结率\n100%\n。", "简报\n0期\n、政府公报\n5期\n、"),
+    so a bare count, the line before it and a line next to 、,; are all inside the sentence."""
     line = line.strip(" \u3000")
-    return not line or line.endswith(_LINE_ENDS_SENTENCE) or len(line) < 16 or "|" in line
+    if not line or line.endswith(_LINE_ENDS_SENTENCE) or "|" in line:
+        return True
+    if len(line) >= 16:
+        return False
+    after = after.strip(" \u3000")
+    return not (line.startswith(_CONTINUES) or after.startswith(_CONTINUES) or _bare_count(line) or _bare_count(after))
+
+
+def _bare_count(line: str) -> bool:
+    found = find_quantities(line) if len(line) <= 12 else []
+    return len(found) == 1 and found[0].start == 0 and found[0].end == len(line)
+
+
+def _next_line(text: str, nl: int) -> str:
+    end = text.find("\n", nl + 1, nl + 40)
+    return text[nl + 1 : end if end >= 0 else nl + 40]
 
 
 def sentence_bounds(text: str, pos: int, reach: int = 300) -> tuple[int, int]:
@@ -410,7 +433,7 @@ def sentence_bounds(text: str, pos: int, reach: int = 300) -> tuple[int, int]:
     nl = text.rfind("\n", start, pos)
     while nl >= start:
         prev = _line_start(text, nl, reach)
-        if _ends_paragraph(text[prev:nl]):
+        if _ends_paragraph(text[prev:nl], _next_line(text, nl)):
             start = nl + 1
             break
         nl = prev - 1
@@ -419,7 +442,7 @@ def sentence_bounds(text: str, pos: int, reach: int = 300) -> tuple[int, int]:
     end = m.end() if m else hi
     nl = text.find("\n", pos, end)
     while nl >= 0:
-        if _ends_paragraph(text[_line_start(text, nl, reach) : nl]):
+        if _ends_paragraph(text[_line_start(text, nl, reach) : nl], _next_line(text, nl)):
             end = nl
             break
         nl = text.find("\n", nl + 1, end)

@@ -463,3 +463,15 @@ def test_in_enumeration_needs_three_counts_separated_by_dunhao_or_semicolon():
     # a gold fact the finder does not see (its unit lost) still counts as an item
     lost = "公开文件15件、通知41条、简报260余。"
     assert in_enumeration(lost, lost.index("260"), lost.index("260") + 4)
+
+
+def test_sentence_bounds_keep_counts_a_scraped_page_put_on_lines_of_their_own():
+    # BeautifulSoup get_text("\n") of a portal page whose counts are printed bold
+    text = "(一)主动公开\n我局全年共收到政府信息公开申请\n64件\n,办结率\n100%\n。全年发布工作简报\n0期\n、政府公报\n5期\n。"
+    s, _ = sentence_bounds(text, text.index("64"))
+    assert text[s:].startswith("我局全年共收到")
+    s, e = sentence_bounds(text, text.rindex("5期"))
+    assert text[s:e] == "全年发布工作简报\n0期\n、政府公报\n5期\n。"
+    assert in_enumeration(text, text.index("0期"), text.index("0期") + 2, min_items=2)
+    s, _ = sentence_bounds(text, text.index("我局"))
+    assert text[s:].startswith("我局")  # a heading still ends its line's paragraph

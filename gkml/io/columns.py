@@ -32,12 +32,13 @@ HEADER_LINES = 12  # lines above a row of values alone searched for its header's
 _LABEL = re.compile(r"[\u4e00-\u9fff]")
 
 
-def closes_row(cells: list[str]) -> bool:
+def closes_row(cells: list[str], whole: bool = False) -> bool:
     """Whether a row of cells joined by " | " takes a closing bar: its last cell is empty, so
     without one that cell has no slot ("… | 0 |  |", as the HTML and Word readers write it).
-    Only a row with a label before it: a row of values alone (or nothing) may be the rest of a
-    row a page break cut, whose end says nothing."""
-    return len(cells) > 1 and not cells[-1] and any(_LABEL.search(c) for c in cells[:-1])
+    Only a row with a label before it, or one known ``whole`` (a ruled grid's row with a cell
+    in every column: table 4's row of fifteen values, its last ones printed blank): another row
+    of values alone (or nothing) may be the rest of a row a page break cut, whose end says nothing."""
+    return len(cells) > 1 and not cells[-1] and (whole or any(_LABEL.search(c) for c in cells[:-1]))
 
 
 @dataclass

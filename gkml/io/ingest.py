@@ -3,7 +3,8 @@
 This module only decides what kind of input a file is, from its bytes first because report sites
 mislabel files, and hands it to that kind's reader: `gkml.io.encoding` (text), `gkml.io.html`,
 `gkml.io.pdf`, `gkml.io.image`, `gkml.io.docx` (DOCX; DOC, WPS, RTF and ODT through LibreOffice);
-`gkml.io.normalise` then makes the text every later stage reads.
+`gkml.io.normalise` then makes the text every later stage reads (and, for plain text, joins the
+paragraphs a page wrapped: `gkml.io.paragraphs`).
 Every failure is an `IngestError` whose message a human can act on.
 """
 
@@ -20,6 +21,7 @@ from gkml.io.encoding import decode, meta_charset
 from gkml.io.html import html_text
 from gkml.io.image import image_text
 from gkml.io.normalise import normalise
+from gkml.io.paragraphs import read_plain
 from gkml.io.pdf import pdf_text
 
 MAX_BYTES = 50 * 1024 * 1024
@@ -182,7 +184,7 @@ def ingest(path: str | Path, max_bytes: int = MAX_BYTES, max_chars: int = MAX_CH
     if len(raw) > 2 * max_chars:  # normalising only drops characters: checked before it costs anything
         raise IngestError(f"text too long: {len(raw):,} characters before normalisation, more than twice the "
                           f"limit of {max_chars:,} (--max-chars)")  # fmt: skip
-    text, offs = normalise(raw)
+    text, offs = read_plain(raw) if kind == "txt" else normalise(raw)
     if len(text) > max_chars:
         raise IngestError(f"text too long: {len(text):,} characters after normalisation, the limit is "
                           f"{max_chars:,} (--max-chars)")  # fmt: skip

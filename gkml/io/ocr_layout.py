@@ -16,6 +16,7 @@ import numpy as np
 
 from gkml.io.columns import closes_row, grid_rows
 from gkml.io.geometry import Table
+from gkml.io.paragraphs import hard_wraps, joint
 from gkml.io.reading_order import in_reading_order
 
 
@@ -191,7 +192,8 @@ def _dist(cell: tuple[int, int, int, int], c: Char) -> float:
 def page_text(page: Page) -> Piece:
     """The page's lines and table rows, merged top to bottom (as gkml.io.pdf does for text layers);
     the rows of a table without rules cell by cell (`gkml.io.columns`), a page set in two
-    columns column by column (`gkml.io.reading_order`)."""
+    columns column by column (`gkml.io.reading_order`), a paragraph the page wrapped as one line
+    (`gkml.io.paragraphs`)."""
     in_table: list[list[Char]] = [[] for _ in page.tables]
     loose: list[Char] = []
     for c in page.chars:
@@ -207,17 +209,17 @@ def page_text(page: Page) -> Piece:
         _line_text(line, piece)
     ordered = in_reading_order([("".join(p.chars), p.rects) for p in pieces], [float(np.median([c.cy for c in ln])) for ln in lines])
     rows = grid_rows([line for _, line in ordered])
-    items = [(key, Piece(list(text), rects)) for (key, _), (text, rects) in zip(ordered, rows, strict=True)]
+    items = [(key, Piece(list(text), rects), True) for (key, _), (text, rects) in zip(ordered, rows, strict=True)]
     for table, chars in zip(page.tables, in_table, strict=True):
-        items.append((float(table.y0), Piece([], [])))
+        items.append((float(table.y0), Piece([], []), False))
         _table_text(table, chars, items[-1][1])
-    items.sort(key=lambda item: item[0])
+    # a table with nothing in it adds nothing, not even a line break
+    items = sorted((item for item in items if item[1].chars), key=lambda item: item[0])
+    wraps = hard_wraps([("".join(part.chars), part.rects) if loose else None for _, part, loose in items])
     out = Piece([], [])
-    for _, part in items:
-        if not part.chars:
-            continue  # a table with nothing in it adds nothing, not even a line break
-        if out.chars:
-            out.add("\n", out.rects[-1])
+    for n, (_, part, _) in enumerate(items):
+        if n:
+            out.add(joint("".join(out.chars[-1:]), part.chars[0]) if wraps[n - 1] else "\n", out.rects[-1])
         out.chars += part.chars
         out.rects += part.rects
     return out

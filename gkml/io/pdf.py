@@ -16,6 +16,7 @@ from collections import deque
 
 from gkml.io.columns import closes_row, grid_rows
 from gkml.io.document import IngestError, OcrInfo, PageBox
+from gkml.io.paragraphs import hard_wraps, joint
 from gkml.io.reading_order import in_reading_order
 
 
@@ -30,6 +31,10 @@ def _cell_text(cell: str | None) -> str:
 
 
 Rect = tuple[float, float, float, float]  # x0, top, x1, bottom in PDF points (pdfplumber's coordinates)
+# Characters whose tops lie this close are on one line: 5 pt, not pdfplumber's 3, because a Word
+# page footer "— 3 —" sets its number 4 pt higher than its dashes, and a number on a line of its
+# own is a table cell to whoever counts cells.
+Y_TOLERANCE = 5
 
 
 def _char_rects(text: str, chars: list[dict]) -> list[Rect | None]:
@@ -42,7 +47,7 @@ def _char_rects(text: str, chars: list[dict]) -> list[Rect | None]:
     line_top = None
     order = []
     for c in sorted(chars, key=lambda c: (c["top"], c["x0"])):
-        if line_top is None or c["top"] - line_top > 3:  # pdfplumber's default y_tolerance
+        if line_top is None or c["top"] - line_top > Y_TOLERANCE:
             line_top = c["top"]
         order.append((line_top, c["x0"], c))
     for _, _, c in sorted(order, key=lambda t: (t[0], t[1])):
@@ -80,7 +85,7 @@ def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
                 rects += [tuple(bbox)] * 3
             text += cell
             rects += _char_rects(cell, [c for c in inside if _in(c, bbox)])
-        if closes_row([cell for _, cell in slots]):
+        if closes_row([cell for _, cell in slots], whole=None not in row.cells):
             text += " |"
             rects += [tuple(slots[-1][0])] * 2
     return text, rects
@@ -89,7 +94,8 @@ def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
 def _pdf_page(page) -> tuple[str, list[Rect | None]]:
     """Text lines outside ruled tables (an unruled table's rows cell by cell: `gkml.io.columns`;
     a page set in two columns read column by column: `gkml.io.reading_order`) and ruled tables'
-    rows, merged top to bottom, with a box per character."""
+    rows, merged top to bottom, with a box per character; a paragraph the page wrapped is one
+    line again (`gkml.io.paragraphs`)."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -99,19 +105,21 @@ def _pdf_page(page) -> tuple[str, list[Rect | None]]:
         cx, cy = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
         return not any(x0 <= cx <= x1 and top <= cy <= bottom for x0, top, x1, bottom in boxes)
 
-    lines = page.filter(outside).extract_text_lines()
+    lines = page.filter(outside).extract_text_lines(y_tolerance=Y_TOLERANCE)
     ordered = in_reading_order([(line["text"], _char_rects(line["text"], line["chars"])) for line in lines],
                                [line["top"] for line in lines])  # fmt: skip
     rows = grid_rows([line for _, line in ordered])
-    items = [(key, *row) for (key, _), row in zip(ordered, rows, strict=True)]
+    items = [(key, *row, True) for (key, _), row in zip(ordered, rows, strict=True)]
     for table in tables:
-        items.append((table.bbox[1], *_table_text(table, page.chars)))
-    items.sort(key=lambda item: item[0])
+        items.append((table.bbox[1], *_table_text(table, page.chars), False))
+    items = sorted((item for item in items if item[1]), key=lambda item: item[0])
+    wraps = hard_wraps([(piece, piece_rects) if loose else None for _, piece, piece_rects, loose in items])
     text, rects = "", []
-    for n, (_, piece, piece_rects) in enumerate(item for item in items if item[1]):
+    for n, (_, piece, piece_rects, _) in enumerate(items):
         if n:
-            text += "\n"
-            rects.append(None)
+            gap = joint(text, piece) if wraps[n - 1] else "\n"
+            text += gap
+            rects += [None] * len(gap)
         text += piece
         rects += piece_rects
     dx, dy = page.cropbox[0], page.cropbox[1]  # boxes from the top-left of the page as shown (and rendered)

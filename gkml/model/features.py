@@ -40,6 +40,10 @@ _ITEM = re.compile(
 _PADDING = re.compile(r"[^\S\n]*\|{2,}")  # a line of bars only
 # A markdown table's rule line ("|---|:--|"): its dashes are no blank cells.
 _RULE_LINE = re.compile(r"^[ \t]*\|[ \t|:\-]*-[ \t|:\-]*$", re.M)
+# A page number printed as "— 3 —" (a Word or WPS page footer): its dashes are no blank cells
+# nor its number a cell, and where a table breaks across pages it is no first cells of the
+# row after it.
+_PAGE_NUMBER = re.compile(r"^[^\S\n]*[—–－-]{1,2}[^\S\n]+\d{1,4}[^\S\n]+[—–－-]{1,2}[^\S\n]*$", re.M)
 
 
 def _hspace(ch: str) -> bool:
@@ -114,6 +118,7 @@ class _Slot:
 def _cell_rows(text: str) -> list[list[_Slot]]:
     """The table cells of ``text`` as the rows :func:`cell_ordinals` counts, in printed order."""
     rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
+    page_numbers = {i for m in _PAGE_NUMBER.finditer(text) for i in range(*m.span())}
     blank_lines = _blank_lines(text)
     rows: list[list[_Slot]] = [[]]
     labelled = False  # the current line holds a piece of text: its line break ends the row
@@ -133,7 +138,7 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
         elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
             if at not in rule_lines:
                 rows[-1].append(_Slot(at, m.end(), False))
-        elif at not in rule_lines and (set(piece) <= _CELL_CHARS or is_blank(piece)):
+        elif at not in rule_lines and at not in page_numbers and (set(piece) <= _CELL_CHARS or is_blank(piece)):
             rows[-1].append(_Slot(at, m.end(), True))
         else:
             rows.append([])
@@ -192,7 +197,7 @@ def cell_ordinals(text: str) -> list[int]:
     right under a row label (a row printed as its label alone). Such a cell carries its
     ordinal on the one token it is read on (:func:`blank_slot`, where its gold tag sits), so
     the cells after it keep their column. Cells are counted from the last piece of text: a
-    row label, a heading or a page footer restarts the count, and so does the line break
+    row label, a heading or a page footer ("— 3 —" too) restarts the count, and so does the line break
     after it (a header row's padding is not counted into the unlabelled row below it); a
     line break between cells does not, so one cell per line (seed 000) counts like one row
     per line (seeds 001, 004).

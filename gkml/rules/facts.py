@@ -42,7 +42,7 @@ from gkml.numbers import Quantity, find_quantities, sentence_bounds
 # Clause separators: the enumeration's 、 and ; too, so each item is its own clause.
 _CLAUSE_SPLIT = re.compile(r"[,,::;;、()()“”\"‘’]")
 _AFTER_SPLIT = re.compile(r"[,,::;;、()()“”\"‘’。!?!?]")
-_NOUN_AFTER = re.compile(r"[ \u3000]*([\u4e00-\u9fff]{0,10})")
+_NOUN_AFTER = re.compile(r"\s*([\u4e00-\u9fff]{0,10})")  # "8个村务公开小程序", "十个\n小程序" (scraped)
 
 PEOPLE = frozenset({"名", "人", "位", "人次"})
 EVENTS = frozenset({"次", "场", "期", "轮", "场次", "批次"})

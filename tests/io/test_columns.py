@@ -165,6 +165,7 @@ def test_a_row_with_a_label_and_an_empty_last_cell_is_closed():
     assert closes_row(["(五)不予处理", "1.信访举报投诉类申请", "0", ""])
     assert closes_row(["", "", "3.要求提供公开出版物", "0", "0", ""])
     assert not closes_row(["", "", "0", "0", ""])
+    assert closes_row(["0", "0", ""], whole=True)  # a ruled grid's row with a cell in every column
     assert not closes_row(["一、本年新收", "1", "0"])
     assert not closes_row(["(七)总计"])
 
@@ -199,3 +200,30 @@ def test_values_alone_under_a_header_one_character_per_line_take_its_columns():
     assert out[:5] == [t for t, _ in lines[:5]] and out[6] == lines[6][0]
     # a row of values with no header above it is left as printed
     assert texts([lines[6], lines[5]])[1] == "0 0 0 0"
+
+
+RULED_T4 = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
+<p>四、政府信息公开行政复议、行政诉讼情况</p>
+<table border="1" cellspacing="0" style="border-collapse:collapse;font-size:9pt">
+<tr><td colspan="5">行政复议</td><td colspan="10">行政诉讼</td></tr>
+<tr><td rowspan="2">结果维持</td><td rowspan="2">结果纠正</td><td rowspan="2">其他结果</td><td rowspan="2">尚未审结</td>
+<td rowspan="2">总计</td><td colspan="5">未经复议直接起诉</td><td colspan="5">复议后起诉</td></tr>
+<tr>""" + "<td>结果维持</td><td>结果纠正</td><td>其他结果</td><td>尚未审结</td><td>总计</td>" * 2 + """</tr>
+<tr>""" + "".join(f"<td>{v}</td>" for v in [1, 1, 0, 0, 2, 0, 1, 0, 0, 1] + [""] * 5) + """</tr>
+</table>
+<p style="text-align:center">— <span style="font-size:16pt">3</span> —</p>
+</body></html>
+"""
+
+
+def test_table_4s_row_with_blank_last_cells_keeps_every_slot_and_a_page_number_is_one_line(tmp_path):
+    """A ruled grid's row with a cell in every column is whole, so its blank last cell gets its
+    slot even without a label (scan set chain-7-000005: 复议后起诉's 尚未审结 and 总计 were lost);
+    a page number set larger than its dashes ("— 3 —", Word's footer) stays one line."""
+    html = tmp_path / "t4.html"
+    html.write_text(RULED_T4, encoding="utf-8")
+    pdf = to_pdf([html], tmp_path)[html]
+    assert pdf is not None, "LibreOffice wrote no PDF"
+    lines = ingest(pdf).text.splitlines()
+    assert "1 | 1 | 0 | 0 | 2 | 0 | 1 | 0 | 0 | 1 |  |  |  |  |  |" in lines
+    assert "— 3 —" in lines

@@ -140,3 +140,10 @@ def test_names_articles_and_self_descriptions_are_not_facts():
         "办理12345民生服务热线来电,依据国办公开办函〔2021〕30号,截至2023年12月31日。",
     ]:
         assert facts_of(text) == [], text
+
+
+def test_kinds_of_counts_a_scraped_page_put_on_lines_of_their_own():
+    text = ("(二)依申请公开\n我局全年共收到政府信息公开申请\n64件\n,办结\n60件\n。\n(一)主动公开\n全年发布政务动态信息\n93篇\n"
+            ",政府公报\n5期\n。聘请政务公开社会监督员\n八名\n。\n十个\n村务公开小程序上线。")  # fmt: skip
+    assert facts_of(text) == [("request", "64件"), ("request", "60件"), ("active", "93篇"), ("active", "5期"),
+                              ("platform", "八名"), ("platform", "十个")]  # fmt: skip

@@ -65,6 +65,18 @@ def test_cell_ordinals_count_numbers_from_the_row_label():
     ]  # fmt: skip
 
 
+def test_a_page_number_between_a_header_and_its_row_is_no_cell():
+    # a Word page footer where table 4 breaks across pages, as pypdfium2 prints it
+    text = "尚未\n审结 总计\n— 3 —\n13 8 3 2 26 0 0 0 0 0 1 0 2 0 3\n- 12 -"
+    cells = _cells(text)
+    assert [(c, o) for c, o, _ in cells if c in "—-"] == []  # the footers' dashes are no blank cells
+    row = text.index("13")
+    starts = [row] + [row + i + 1 for i, ch in enumerate(text[row : text.index("\n", row)]) if ch == " "]
+    ordinals = cell_ordinals(text)
+    assert [ordinals[i] for i in starts] == [*range(1, 15), 15 + ROW_END]  # table 4's row of 15, whole
+    assert not any(ordinals[text.index("- 12") :])
+
+
 def test_cell_ordinals_count_cells_printed_as_nothing():
     def shown(text):
         return "".join(str(o % ROW_END) if o else "." for o in cell_ordinals(text))

@@ -12,6 +12,7 @@ same corpus.
 
 from __future__ import annotations
 
+import bisect
 import logging
 import random
 import tempfile
@@ -24,6 +25,7 @@ from typing import Any
 from gkml import jsonl
 from gkml.assemble.checks import run_checks
 from gkml.io.normalise import normalise
+from gkml.io.paragraphs import read_plain
 from gkml.training.chains import extract as X
 from gkml.training.chains.align import Traced, carry, remap, spans_of
 from gkml.training.chains.document import Style
@@ -73,7 +75,8 @@ def draw(index: int, seed: int, config: dict) -> Drawn:
 def record(drawn: Drawn, ts: Typeset, chain: str, out: X.Extracted) -> dict[str, Any]:
     """The chain's record of one report: its text, the gold carried onto it, what was lost."""
     src = ts.source
-    text, offsets = (out.text, list(range(len(out.text)))) if out.normalised else normalise(out.text)
+    # a chain's own reading is gkml's text already; what an extractor prints is read as a text file
+    text, offsets = (out.text, list(range(len(out.text)))) if out.normalised else read_plain(out.text)
     exact = remap(Traced(out.text, out.ids), text, offsets).ids if out.ids is not None else None
     if out.reference is not None:
         ref_text, ref_offsets = normalise(out.reference.text)
@@ -212,12 +215,33 @@ def write_gz(records: Iterable[dict[str, Any]], path: Path) -> int:
 
 
 def read_gz(path: Path) -> list[dict[str, Any]]:
-    """The records of a `write_gz` file."""
+    """The records of a `write_gz` file, each plain-text chain's text read as gkml reads a text
+    file today (:func:`as_read`): a stored corpus outlives the reader it was built with."""
     import gzip
     import json
 
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        return [json.loads(line) for line in f if line.strip()]
+        return [as_read(json.loads(line)) for line in f if line.strip()]
+
+
+def as_read(r: dict[str, Any]) -> dict[str, Any]:
+    """A stored record of a plain-text chain with its text read again by `gkml.io.paragraphs.read_plain`
+    (its text is the extractor's, normalised), its spans and facts moved with their characters."""
+    chain = X.CHAINS.get(r.get("chain", ""))
+    if chain is None or not chain.plain or r.get("status", "ok") != "ok":
+        return r
+    text, moved = read_plain(r["text"])
+    if text == r["text"]:
+        return r
+
+    def at(i: int) -> int:
+        return bisect.bisect_left(moved, i)
+
+    spans = [{**s, "start": at(s["start"]), "end": at(s["end"])} for s in r["spans"]]
+    facts = [{**f, "start": at(f["start"]), "end": at(f["end"])} if f.get("start") is not None else f
+             for f in r["facts"]]  # fmt: skip
+    facts = [{**f, "text": text[f["start"] : f["end"]]} if f.get("start") is not None else f for f in facts]
+    return {**r, "text": text, "spans": spans, "facts": facts}
 
 
 def summary(records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -64,6 +64,7 @@ class Extracted:
 class Chain:
     run: Callable[[Files, Typeset, random.Random], Extracted]
     needs_pdf: bool
+    plain: bool = True  # prints plain text, which gkml reads as a text file (not gkml's own reading)
 
 
 def _pdf_ref(ts: Typeset) -> Traced:
@@ -303,13 +304,13 @@ def html_markdown(files: Files, ts: Typeset, rng: random.Random) -> Extracted:
 
 
 CHAINS: dict[str, Chain] = {
-    "pdfplumber-ingest": Chain(pdfplumber_ingest, True),
-    "docx-ingest": Chain(docx_ingest, False),
-    "html-ingest": Chain(html_ingest, False),
+    "pdfplumber-ingest": Chain(pdfplumber_ingest, True, plain=False),
+    "docx-ingest": Chain(docx_ingest, False, plain=False),
+    "html-ingest": Chain(html_ingest, False, plain=False),
     "pdfminer-text": Chain(pdfminer_text, True),
     "pypdfium2-text": Chain(pypdfium2_text, True),
     "ocr-text": Chain(ocr_text, True),
-    "ocr-ingest": Chain(ocr_ingest, True),
+    "ocr-ingest": Chain(ocr_ingest, True, plain=False),
     "html-scrape": Chain(html_scrape, False),
     "html-glued": Chain(html_glued, False),
     "html-markdown": Chain(html_markdown, False),
