@@ -149,6 +149,7 @@ def _table_text(table: Table, chars: list[Char], out: Piece) -> None:
             rows[-1].append(i)
         else:
             rows.append([i])
+    widest = max(map(len, rows), default=0)  # a row with a cell in every column (none merged)
     for row in rows:
         row.sort(key=lambda i: table.cells[i][0])
         if not any(inside[i] for i in row):
@@ -169,7 +170,7 @@ def _table_text(table: Table, chars: list[Char], out: Piece) -> None:
             for line in _lines(_strip(inside[i])):
                 _line_text(line, out, columns=False)  # a wrapped cell is glued back, as _cell_text does
             texts.append("".join(out.chars[start:]))
-        if closes_row(texts):
+        if closes_row(texts, whole=len(row) == widest):
             out.add(" |", tuple(map(float, table.cells[row[-1]])))
 
 

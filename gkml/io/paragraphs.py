@@ -111,9 +111,9 @@ def reflow(text: str) -> tuple[str, list[int]]:
     wide as each other (within :data:`SLACK` columns of the commonest width), the page wrapped
     them, and a line of that width goes on in the next line when that one is prose that is not
     indented and opens no heading (or, where most lines of that width are followed by a blank
-    line, as pdfminer prints them, the line after that blank). Text whose paragraphs are a line each (a web page, a Word file saved as text) has
-    no such width and is left as it is; so are table rows (cells joined by "|", values side by
-    side) and lines of values."""
+    line, as pdfminer prints them, the line after that blank). Text whose paragraphs are a
+    line each (a web page, a Word file saved as text) has no such width and is left as it is;
+    so are table rows (cells joined by "|", values side by side) and lines of values."""
     lines = text.split("\n")
     widths = [_columns(ln) if _prose(ln) else 0 for ln in lines]
     seen = Counter(w for w in widths if w >= 20)

@@ -123,15 +123,19 @@ ROWS = [  # the long labels wrap in their column: their numbers stand on a line 
 ]
 
 
-@pytest.fixture(scope="module")
-def unruled_pdf(tmp_path_factory) -> bytes:
-    """The table typeset without rules by LibreOffice, as organs' Word files print it."""
-    folder = tmp_path_factory.mktemp("unruled")
-    html = folder / "unruled.html"
-    html.write_text(UNRULED, encoding="utf-8")
+def _typeset(page: str, folder) -> bytes:
+    """The HTML page made a PDF by LibreOffice."""
+    html = folder / "page.html"
+    html.write_text(page, encoding="utf-8")
     pdf = to_pdf([html], folder)[html]
     assert pdf is not None, "LibreOffice wrote no PDF"
     return pdf.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def unruled_pdf(tmp_path_factory) -> bytes:
+    """The table typeset without rules by LibreOffice, as organs' Word files print it."""
+    return _typeset(UNRULED, tmp_path_factory.mktemp("unruled"))
 
 
 def test_text_pdf_of_an_unruled_table_reads_cell_by_cell(unruled_pdf, tmp_path):
@@ -216,14 +220,31 @@ RULED_T4 = """<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>
 """
 
 
-def test_table_4s_row_with_blank_last_cells_keeps_every_slot_and_a_page_number_is_one_line(tmp_path):
+@pytest.fixture(scope="module")
+def ruled_t4_pdf(tmp_path_factory) -> bytes:
+    return _typeset(RULED_T4, tmp_path_factory.mktemp("t4"))
+
+
+T4_ROW = "1 | 1 | 0 | 0 | 2 | 0 | 1 | 0 | 0 | 1 |  |  |  |  |  |"
+
+
+def test_table_4s_row_with_blank_last_cells_keeps_every_slot_and_a_page_number_is_one_line(ruled_t4_pdf, tmp_path):
     """A ruled grid's row with a cell in every column is whole, so its blank last cell gets its
     slot even without a label (scan set chain-7-000005: 复议后起诉's 尚未审结 and 总计 were lost);
     a page number set larger than its dashes ("— 3 —", Word's footer) stays one line."""
-    html = tmp_path / "t4.html"
-    html.write_text(RULED_T4, encoding="utf-8")
-    pdf = to_pdf([html], tmp_path)[html]
-    assert pdf is not None, "LibreOffice wrote no PDF"
-    lines = ingest(pdf).text.splitlines()
-    assert "1 | 1 | 0 | 0 | 2 | 0 | 1 | 0 | 0 | 1 |  |  |  |  |  |" in lines
+    path = tmp_path / "t4.pdf"
+    path.write_bytes(ruled_t4_pdf)
+    lines = ingest(path).text.splitlines()
+    assert T4_ROW in lines
     assert "— 3 —" in lines
+
+
+@pytest.mark.slow
+def test_scan_of_table_4s_row_with_blank_last_cells_keeps_every_slot(ruled_t4_pdf, tmp_path):
+    """The same page rendered at 200 dpi, image only, read by OCR: the row with the most cells
+    of its grid is whole."""
+    scan = tmp_path / "t4-scan.pdf"
+    scan.write_bytes(images_to_pdf(pdf_to_images(ruled_t4_pdf), 200))
+    doc = ingest(scan)
+    assert doc.ocr is not None
+    assert T4_ROW.replace(" ", "") in [ln.replace(" ", "") for ln in doc.text.splitlines()]
