@@ -63,6 +63,11 @@ def _norm_cell(raw: str) -> str:
     return unicodedata.normalize("NFKC", raw).translate(_MINUS).strip()
 
 
+#: A page number printed on a line of its own between dashes ("- 3 -", "— 12 —", a Word or WPS
+#: page footer): layout, never a table cell, whichever labeller reads the line.
+PAGE_NUMBER = re.compile(r"^[ \t]*[-—–―－]{1,2}[ \t]*\d{1,4}[ \t]*[-—–―－]{1,2}[ \t]*$", re.M)
+
+
 def is_blank(raw: str) -> bool:
     """True when a printed cell holds no number ("", "—", "/", "无", "－－", …)."""
     s = _norm_cell(raw)

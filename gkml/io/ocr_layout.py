@@ -16,7 +16,7 @@ import numpy as np
 
 from gkml.io.columns import closes_row, grid_rows
 from gkml.io.geometry import Table
-from gkml.io.paragraphs import hard_wraps, joint
+from gkml.io.paragraphs import line_breaks
 from gkml.io.reading_order import in_reading_order
 
 
@@ -216,11 +216,11 @@ def page_text(page: Page) -> Piece:
         _table_text(table, chars, items[-1][1])
     # a table with nothing in it adds nothing, not even a line break
     items = sorted((item for item in items if item[1].chars), key=lambda item: item[0])
-    wraps = hard_wraps([("".join(part.chars), part.rects) if loose else None for _, part, loose in items])
+    gaps = line_breaks([("".join(part.chars), part.rects) if loose else None for _, part, loose in items])
     out = Piece([], [])
     for n, (_, part, _) in enumerate(items):
         if n:
-            out.add(joint("".join(out.chars[-1:]), part.chars[0]) if wraps[n - 1] else "\n", out.rects[-1])
+            out.add(gaps[n - 1], out.rects[-1])
         out.chars += part.chars
         out.rects += part.rects
     return out

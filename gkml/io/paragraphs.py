@@ -54,6 +54,13 @@ def hard_wraps(lines: list[Line | None]) -> list[bool]:
     return out
 
 
+def line_breaks(lines: list[Line | None]) -> list[str]:
+    """What stands between each item of ``lines`` and the next: :func:`joint` where the page only
+    wrapped a paragraph (:func:`hard_wraps`), a line break everywhere else."""
+    wraps = hard_wraps(lines)
+    return [joint(a[0], b[0]) if wrap else "\n" for a, b, wrap in zip(lines, lines[1:], wraps, strict=False)]
+
+
 @dataclass
 class _Solid:
     """A line set solid: its extent, its characters and their median width."""

@@ -16,7 +16,7 @@ from collections import deque
 
 from gkml.io.columns import closes_row, grid_rows
 from gkml.io.document import IngestError, OcrInfo, PageBox
-from gkml.io.paragraphs import hard_wraps, joint
+from gkml.io.paragraphs import line_breaks
 from gkml.io.reading_order import in_reading_order
 
 
@@ -113,11 +113,11 @@ def _pdf_page(page) -> tuple[str, list[Rect | None]]:
     for table in tables:
         items.append((table.bbox[1], *_table_text(table, page.chars), False))
     items = sorted((item for item in items if item[1]), key=lambda item: item[0])
-    wraps = hard_wraps([(piece, piece_rects) if loose else None for _, piece, piece_rects, loose in items])
+    gaps = line_breaks([(piece, piece_rects) if loose else None for _, piece, piece_rects, loose in items])
     text, rects = "", []
     for n, (_, piece, piece_rects, _) in enumerate(items):
         if n:
-            gap = joint(text, piece) if wraps[n - 1] else "\n"
+            gap = gaps[n - 1]
             text += gap
             rects += [None] * len(gap)
         text += piece

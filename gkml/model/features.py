@@ -10,7 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gkml.numbers import is_blank
+from gkml.numbers import PAGE_NUMBER, is_blank
 from gkml.schema import cols_of, rows_of
 
 # The cell-ordinal input channel (see :func:`cell_ordinals`): a cell's place 1 … MAX_ORDINAL in
@@ -40,10 +40,6 @@ _ITEM = re.compile(
 _PADDING = re.compile(r"[^\S\n]*\|{2,}")  # a line of bars only
 # A markdown table's rule line ("|---|:--|"): its dashes are no blank cells.
 _RULE_LINE = re.compile(r"^[ \t]*\|[ \t|:\-]*-[ \t|:\-]*$", re.M)
-# A page number printed as "— 3 —" (a Word or WPS page footer): its dashes are no blank cells
-# nor its number a cell, and where a table breaks across pages it is no first cells of the
-# row after it.
-_PAGE_NUMBER = re.compile(r"^[^\S\n]*[—–－-]{1,2}[^\S\n]+\d{1,4}[^\S\n]+[—–－-]{1,2}[^\S\n]*$", re.M)
 
 
 def _hspace(ch: str) -> bool:
@@ -118,7 +114,8 @@ class _Slot:
 def _cell_rows(text: str) -> list[list[_Slot]]:
     """The table cells of ``text`` as the rows :func:`cell_ordinals` counts, in printed order."""
     rule_lines = {i for m in _RULE_LINE.finditer(text) for i in range(*m.span())}
-    page_numbers = {i for m in _PAGE_NUMBER.finditer(text) for i in range(*m.span())}
+    # a page number ("— 3 —") where a table breaks across pages: no first cells of the next row
+    page_numbers = {i for m in PAGE_NUMBER.finditer(text) for i in range(*m.span())}
     blank_lines = _blank_lines(text)
     rows: list[list[_Slot]] = [[]]
     labelled = False  # the current line holds a piece of text: its line break ends the row

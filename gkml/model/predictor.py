@@ -36,6 +36,7 @@ import numpy as np
 
 from gkml.labels import ENTITY_TYPES, Span
 from gkml.model.features import TYPE_VOCAB, windows
+from gkml.numbers import PAGE_NUMBER
 from gkml.schema import CELL_KEYS
 
 # Entity types whose span may run over a line break: a title's agency name or a date
@@ -262,7 +263,7 @@ class _Text:
         """Whether the line at ``pos`` is a page number ("- 3 -")."""
         line = self.line(pos)
         if line[0] not in self._page:
-            self._page[line[0]] = bool(_PAGE_NUMBER.fullmatch(self.text, *line))
+            self._page[line[0]] = bool(PAGE_NUMBER.fullmatch(self.text, *line))
         return self._page[line[0]]
 
     def count_at(self, start: int, end: int):
@@ -283,9 +284,6 @@ class _Text:
             if most is None or overlap > most:
                 best, most = q, overlap
         return None if best is None else (best.start + line_start, best.end + line_start)
-
-
-_PAGE_NUMBER = re.compile(r"\s*[-—–―－]\s*\d{1,3}\s*[-—–―－]\s*")
 
 
 def snap(text: str, spans: list[Span]) -> list[Span]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from gkml.numbers import parse_cell
+from gkml.numbers import PAGE_NUMBER, parse_cell
 from gkml.schema import FACT_UNITS
 
 
@@ -46,9 +46,7 @@ def counting_sentence(line: str) -> bool:
 # Lines that are layout, not content: markdown rules, and page numbers on a line of their own
 # ("- 3 -", "— 12 —", "第 3 页", "第3页 共5页", "第 3 页，共 5 页").
 _PAGE_MARK = re.compile(
-    r"^[ \t]*(?:[-—–]{1,2}[ \t]*\d{1,3}[ \t]*[-—–]{1,2}"
-    r"|第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?)[ \t]*$",
-    re.M,
+    PAGE_NUMBER.pattern + r"|^[ \t]*第[ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,，]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?[ \t]*$", re.M
 )
 _MD_RULE = re.compile(r"^[ \t]*\|?(?:[ \t]*:?-{3,}:?[ \t]*\|)+[ \t]*(?::?-{3,}:?[ \t]*)?$", re.M)
 

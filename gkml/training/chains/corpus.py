@@ -237,10 +237,12 @@ def as_read(r: dict[str, Any]) -> dict[str, Any]:
     def at(i: int) -> int:
         return bisect.bisect_left(moved, i)
 
-    spans = [{**s, "start": at(s["start"]), "end": at(s["end"])} for s in r["spans"]]
-    facts = [{**f, "start": at(f["start"]), "end": at(f["end"])} if f.get("start") is not None else f
-             for f in r["facts"]]  # fmt: skip
-    facts = [{**f, "text": text[f["start"] : f["end"]]} if f.get("start") is not None else f for f in facts]
+    def moved_span(s: dict[str, Any]) -> dict[str, Any]:
+        start, end = at(s["start"]), at(s["end"])
+        return {**s, "start": start, "end": end} | ({"text": text[start:end]} if "text" in s else {})
+
+    spans = [moved_span(s) for s in r["spans"]]
+    facts = [moved_span(f) if f.get("start") is not None else f for f in r["facts"]]
     return {**r, "text": text, "spans": spans, "facts": facts}
 
 
