@@ -106,6 +106,7 @@ def test_shipped_configs_load():
     for chain in ("pdfminer-text", "ocr-text"):
         loco = load_config(ROOT / "configs" / f"small-loco-{chain}.yaml")
         assert {s.path.rsplit("/", 1)[1] for s in loco.data.train if s.path} == chains - {chain}
+        assert [s for s in loco.data.train if not s.path] == [s for s in small.data.train if not s.path]
         assert (loco.model, loco.windowing, loco.training) == (small.model, small.windowing, small.training)
 
 

@@ -89,6 +89,21 @@ def test_numbers_that_are_not_facts_sit_in_fact_sentences_unlabelled():
     assert len(seen) >= 6, seen
 
 
+def test_counts_before_what_they_count_are_facts_of_their_kind():
+    """明确一名分管领导主管、一名办公室负责人具体负责 (seed 002), 召开3场新闻发布会: the count
+    between verb and noun is labelled like the count after its noun."""
+    staff = [(r["text"][f["end"] : f["end"] + 6], f) for r, f in facts() if f["unit"] in ("名", "位")]
+    before_role = [f for after, f in staff if after.startswith(("分管领导", "专职", "兼职", "办公室负责人", "联络员"))]
+    assert len(before_role) >= 5 and all(f["kind"] == "platform" for f in before_role)
+    assert any(re.fullmatch(r"[一两三四五]名", f["text"]) for f in before_role)
+    texts = "".join(r["text"] for r in corpus())
+    assert re.search(r"召开(?:\d+|[一两三四五六七八九十]+)场新闻发布会|编印(?:\d+|[一两三四五六七八九十]+)期政府公报", texts)
+    off = corpus("narrative", 12, 5, count_first=0.0)
+    assert not any(
+        r["text"][f["end"] : f["end"] + 4] in ("分管领导", "办公室负") for r in off for f in r["facts"]
+    )
+
+
 def test_the_phrase_decides_the_kind_and_both_kinds_are_shown():
     pairs = {(r["text"][max(0, f["start"] - 8) : f["start"]], f["kind"]) for r, f in facts()}
     assert any("发布政策解读" in before and kind == "active" for before, kind in pairs)

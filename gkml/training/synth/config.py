@@ -71,6 +71,7 @@ DEFAULTS: dict[str, Any] = {
         "zeros": 0.3,  # zero counts stated (收到行政诉讼0件), zero items in lists
         "kind_contrasts": 0.4,  # phrases that decide the kind (发布解读27条 active, 解读政策文件27条 other)
         "decoys": 0.4,  # numbers that are not facts in fact sentences (dates, 文号, phone, 12345, names)
+        "count_first": 0.4,  # the count before what it counts (明确一名分管领导, 召开3场新闻发布会)
     },
     "noise": {
         "rates": {

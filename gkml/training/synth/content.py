@@ -196,6 +196,8 @@ def _topic_paragraph(ctx: Ctx, topic: str, template: str) -> list[Piece]:
         return out
     if topic == "supervision":
         out = prose.paragraph(ctx, "supervision", rng.randint(3, 6), rng.randint(0, 1))
+        if chance(ctx, "count_first"):  # who does the work, counted: 明确一名分管领导主管
+            out = lists.with_decoys(ctx, lists.staffing(ctx)) + out
         if rng.random() < 0.6:
             out += prose.sentence(ctx, prose.pick(ctx, "training"))
         return out
@@ -205,6 +207,8 @@ def _topic_paragraph(ctx: Ctx, topic: str, template: str) -> list[Piece]:
             out += lists.with_decoys(ctx, lists.extra_sentence(ctx, "counting"))
         if chance(ctx, "enumerations", 0.3):
             out += lists.enumeration(ctx, "platform")
+        if chance(ctx, "count_first", 0.5):
+            out += lists.staffing(ctx)
     return out
 
 

@@ -220,7 +220,7 @@ def fact_piece(
         r = rng.random()
         if exact or n < 0:
             form = "zh" if 0 < n <= 10 and r < 0.15 and unit != "元" else "plain"
-        elif n <= 10 and unit in ("次", "个", "名", "件", "条", "篇"):
+        elif n <= 10 and unit in ("次", "个", "名", "件", "条", "篇", "人", "位", "场", "期", "项", "处", "家", "块"):
             form = "zh" if r < 0.45 else "plain"
         elif n >= 20 and r < 0.28:
             form = "suffix"

@@ -275,6 +275,17 @@ PLATFORM_ITEMS = (
     ("政务公开栏", "块"), ("政府信息公开查阅点", "个"), ("政务新媒体账号", "个"), ("村务公开小程序", "个"),
     ("便民服务点", "处"), ("政务服务一体机", "台"), ("电子显示屏", "块"), ("政务公开专区", "个"), ("信息员", "名"),
 )  # fmt: skip
+# Staff counted before who they are ("count_first", :func:`~prose_lists.staffing`): the roles,
+# what they do, and the verbs that put them in place.
+STAFF_ROLES = (
+    "分管领导", "专职人员", "兼职人员", "专职工作人员", "兼职信息员", "办公室负责人", "工作人员", "联络员",
+    "网站管理员", "信息审核员", "业务骨干", "在编人员", "政务公开专员", "科室负责人", "村级信息员",
+)  # fmt: skip
+STAFF_DUTIES = (
+    "", "", "", "主管", "具体负责", "负责日常工作", "负责信息发布审核", "负责政府本级信息公开工作",
+    "专门负责政务公开工作", "负责网站和政务新媒体的日常维护", "承担信息报送任务",
+)  # fmt: skip
+STAFF_VERBS = ("明确", "落实", "配备", "安排", "确定", "指定", "抽调", "配齐", "新增")
 # Mixed lists (section 6): each item names its own topic, so its kind is its own.
 EVENT_ITEMS = (
     ("召开新闻发布会", "场", "other"), ("开展政府开放日活动", "次", "other"), ("组织政务公开培训", "期", "training"),

@@ -2,8 +2,9 @@
 of labelled pieces: long enumerations (5–12 items separated by 、 or ；), an outcome list with a
 share after each count ("予以公开57件(21.35%)"), counts with 含/其中 sub-counts, mixed lists
 whose items each name their own kind, the sentences of :data:`~prose_bank.EXTRA_TOPICS` (every
-counting word, zeros, phrases that decide the kind) and numbers that are not facts written into
-fact sentences (dates, document numbers, phone numbers, 12345, names holding a numeral).
+counting word, zeros, phrases that decide the kind), counts printed before what they count
+(明确一名分管领导, 召开3场新闻发布会) and numbers that are not facts written into fact sentences
+(dates, document numbers, phone numbers, 12345, names holding a numeral).
 
 How often each appears is the config's ``prose`` mix (:mod:`~gkml.training.synth.config`),
 drawn in :mod:`~gkml.training.synth.content`; every count is a fact piece with its gold, so
@@ -25,6 +26,9 @@ from gkml.training.synth.prose_bank import (
     EXTRA_TOPICS,
     INTERACTION_ITEMS,
     PLATFORM_ITEMS,
+    STAFF_DUTIES,
+    STAFF_ROLES,
+    STAFF_VERBS,
 )
 from gkml.training.synth.values import LEVEL_FACTOR, allocate
 
@@ -73,6 +77,7 @@ def enumeration(ctx: Ctx, family: str = "active") -> list[Piece]:
     items = rng.sample(vocab, min(len(vocab), rng.randint(5, 12)))
     zero = 0.3 * ctx.mix.get("zeros", 0.0)
     semicolons = rng.random() < 0.35
+    first = (semicolons or family == "platform") and chance(ctx, "count_first")  # 设置15块政务公开栏
     counts = [_count(ctx, _TOP.get(unit, 120 if family != "platform" else 12), zero) for _, unit in items]
     body: list[Piece] = []
     for i, ((name, unit), n) in enumerate(zip(items, counts, strict=True)):
@@ -80,7 +85,7 @@ def enumeration(ctx: Ctx, family: str = "active") -> list[Piece]:
             body.append(Piece("；" if semicolons else "、"))
         verb = rng.choice(_VERBS[family]) if semicolons else ""
         piece = fact_piece(rng, family, unit, n, mix=ctx.mix) if n else _exact(ctx, family, unit, 0)
-        body += [Piece(f"{verb}{name}"), piece]
+        body += [Piece(verb), piece, Piece(name)] if first else [Piece(f"{verb}{name}"), piece]
     exact = all(not p.gold["approx"] for p in body if p.gold)
     total = sum(p.gold["value"] for p in body if p.gold)
     head, noun, unit = {
@@ -191,15 +196,34 @@ def mixed_list(ctx: Ctx) -> list[Piece]:
     items = rng.sample(EVENT_ITEMS, rng.randint(5, min(9, len(EVENT_ITEMS))))
     out: list[Piece] = [Piece(f"{ctx.year}年,{ctx.agency.self_ref}")]
     sep = rng.choice(("、", "；", ","))
+    first = chance(ctx, "count_first")  # 召开3场新闻发布会: the count between verb and noun
     for i, (phrase, unit, kind) in enumerate(items):
         if i:
             out.append(Piece(sep))
         n = _count(ctx, _TOP.get(unit, 40), 0.2 * ctx.mix.get("zeros", 0.0))
-        out += [
-            Piece(phrase),
-            fact_piece(rng, kind, unit, n, mix=ctx.mix) if n else _exact(ctx, kind, unit, 0),
-        ]
+        count = fact_piece(rng, kind, unit, n, mix=ctx.mix) if n else _exact(ctx, kind, unit, 0)
+        if first and unit != "人次":  # the verbs are the phrases' first two characters
+            out += [Piece(phrase[:2]), count, Piece(phrase[2:])]
+        else:
+            out += [Piece(phrase), count]
     return [*out, Piece("。")]
+
+
+def staffing(ctx: Ctx) -> list[Piece]:
+    """Staff counted before who they are, one to three roles (seed 002; a real report's
+    "落实1名专职人员负责政府本级…"): "明确一名分管领导主管、一名办公室负责人具体负责。"."""
+    rng = ctx.rng
+    roles = rng.sample(STAFF_ROLES, rng.choice((1, 1, 2, 2, 3)))
+    lead = rng.choice(("", "", "成立政务公开工作领导小组,", "强化组织保障,", ctx.agency.self_ref, "认真落实上级部署,"))
+    out = [Piece(lead + rng.choice(STAFF_VERBS))]
+    for i, role in enumerate(roles):
+        if i:
+            out.append(Piece("和" if i == len(roles) - 1 and rng.random() < 0.3 else rng.choice(("、", ","))))
+        n = _count(ctx, 40) + 1 if "信息员" in role else rng.choice((1, 1, 1, 2, 2, 3, 4, 5))
+        unit = rng.choice("名名名位")
+        out += [fact_piece(rng, "platform", unit, n, mix=ctx.mix), Piece(role + rng.choice(STAFF_DUTIES))]
+    tail = ("。", ",确保政务公开工作有专人抓、有专人管。", ",做到了人员到位、责任到人。", ",形成上下联动的工作格局。")
+    return [*out, Piece(rng.choice(tail))]
 
 
 def extra_sentence(ctx: Ctx, topic: str) -> list[Piece]:
