@@ -1,0 +1,70 @@
+"""The network's forward pass alone on ONNX Runtime (not a test): tokens/s of one thread, as
+each ``gkml predict`` worker runs it, by window length and batch size.
+
+Issue 18 asks for 15 real-length reports/s on 2 cores. A report of 8,000 characters is
+~10,800 tokens once windows overlap (1.35 tokens read per token of text), so the forward pass
+alone sets a ceiling of 2 x tokens/s / 10,800 reports/s; this says how far a network or a
+window length can go before anything else is measured (``bench/throughput.py`` measures the
+whole command). The ceiling keeps the shipped windows' overlap whatever the length measured,
+so at other lengths it says what attention costs, not what a recipe would read. Random token
+ids are as costly as real ones: the cost is in the shapes.
+
+    .venv/bin/python bench/forward.py                              # the shipped model
+    .venv/bin/python bench/forward.py --model runs/v17n --lengths 512
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+import onnxruntime as ort
+
+TOKENS_PER_REPORT = 10_800  # 8,000 characters read through windows of 512 with 128 overlap
+
+
+def session(path: Path) -> ort.InferenceSession:
+    """One thread, sequential, every graph optimisation: as a ``--workers`` process reads."""
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 1
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
+
+
+def tokens_per_second(sess: ort.InferenceSession, batch: int, length: int, repeats: int) -> float:
+    rng = np.random.default_rng(0)
+    feed = {
+        "input_ids": rng.integers(5, 3000, (batch, length)).astype(np.int64),
+        "attention_mask": np.ones((batch, length), np.int64),
+        "token_type_ids": rng.integers(0, 3, (batch, length)).astype(np.int64),
+    }
+    sess.run(None, feed)  # warm-up: the first run allocates
+    t0 = time.perf_counter()
+    for _ in range(repeats):
+        sess.run(None, feed)
+    return batch * length * repeats / (time.perf_counter() - t0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", type=Path, default=Path("models/gkml-small"), help="a model directory with model.onnx")
+    ap.add_argument("--lengths", default="128,256,512", help="window lengths in tokens")
+    ap.add_argument("--batches", default="1,4", help="windows per run")
+    ap.add_argument("--repeats", type=int, default=20)
+    args = ap.parse_args(argv)
+    sess = session(args.model / "model.onnx")
+    print(f"{args.model}/model.onnx, 1 thread; ceiling = 2 cores x tokens/s / {TOKENS_PER_REPORT:,} tokens a report")
+    print("| window | batch | tokens/s | ceiling, reports/s |\n|---:|---:|---:|---:|")
+    for length in (int(x) for x in args.lengths.split(",")):
+        for batch in (int(x) for x in args.batches.split(",")):
+            tps = tokens_per_second(sess, batch, length, args.repeats)
+            print(f"| {length} | {batch} | {tps:,.0f} | {2 * tps / TOKENS_PER_REPORT:.1f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
