@@ -38,6 +38,9 @@ _ITEM = re.compile(
     r"[^\s|]+|\|(?:[^\S\n]{2,}(?=\|)|\s*\n[^\S\n]*(?=\|[^\S\n]*(?:\n|$)))|(?<![^\n])[^\S\n]+(?=\|(?!\|))|\n"
 )
 _PADDING = re.compile(r"[^\S\n]*\|{2,}")  # a line of bars only
+# A row label's number split from its words ("3.\n补正后申请…" in one-cell-per-line print): no
+# cell, though its characters are a number's (OCR's "0." for a cell 0 is followed by a number)
+_LIST_MARK = re.compile(r"\d{1,2}\.(?=\s*[\u4e00-\u9fff(（“])")
 # A markdown table's rule line ("|---|:--|"): its dashes are no blank cells.
 _RULE_LINE = re.compile(r"^[ \t]*\|[ \t|:\-]*-[ \t|:\-]*$", re.M)
 
@@ -135,7 +138,12 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
         elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
             if at not in rule_lines:
                 rows[-1].append(_Slot(at, m.end(), False))
-        elif at not in rule_lines and at not in page_numbers and (set(piece) <= _CELL_CHARS or is_blank(piece)):
+        elif (
+            at not in rule_lines
+            and at not in page_numbers
+            and (set(piece) <= _CELL_CHARS or is_blank(piece))
+            and not _LIST_MARK.match(text, at)
+        ):
             rows[-1].append(_Slot(at, m.end(), True))
         else:
             rows.append([])
@@ -194,7 +202,8 @@ def cell_ordinals(text: str) -> list[int]:
     right under a row label (a row printed as its label alone). Such a cell carries its
     ordinal on the one token it is read on (:func:`blank_slot`, where its gold tag sits), so
     the cells after it keep their column. Cells are counted from the last piece of text: a
-    row label, a heading or a page footer ("— 3 —" too) restarts the count, and so does the line break
+    row label (its number too where it is split from its words: "3.\n补正后…"), a heading or a
+    page footer ("— 3 —" too) restarts the count, and so does the line break
     after it (a header row's padding is not counted into the unlabelled row below it); a
     line break between cells does not, so one cell per line (seed 000) counts like one row
     per line (seeds 001, 004).

@@ -77,6 +77,16 @@ def test_a_page_number_between_a_header_and_its_row_is_no_cell():
     assert not any(ordinals[text.index("- 12") :])
 
 
+def test_a_row_labels_number_split_from_its_words_is_no_cell():
+    # pypdfium2 after a page break, one cell a line: "3." of the next row's label had been the
+    # row's eighth cell, so its 总计 was read as 小计 (chain-41-000000 of bench/chains.py)
+    text = "作\n18\n1\n0\n0\n0\n0 19\n3.\n补正\n后申请\n7\n0\n0\n0\n0\n0\n7\n"
+    rows = ["18", "1", "0", "0", "0", "0", "19"], ["7", "0", "0", "0", "0", "0", "7"]
+    assert _cells(text) == [(n, i, i == 7) for cells in rows for i, n in enumerate(cells, 1)]
+    # a cell OCR read with a stray point stays a cell
+    assert _cells("申请 | 0. | 3 | 3") == [("0.", 1, False), ("3", 2, False), ("3", 3, True)]
+
+
 def test_cell_ordinals_count_cells_printed_as_nothing():
     def shown(text):
         return "".join(str(o % ROW_END) if o else "." for o in cell_ordinals(text))
