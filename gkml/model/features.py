@@ -83,9 +83,14 @@ def _line_step(text: str) -> int:
     return 2 if gaps.count(2) > gaps.count(1) else 1
 
 
+def _cell_like(piece: str) -> bool:
+    """A piece printed as a number (or an OCR misreading of one) or a blank mark."""
+    return set(piece) <= _CELL_CHARS or is_blank(piece)
+
+
 def _one_cell_line(line: str) -> bool:
     """A line of one-cell-per-line print: a label, or a single number or blank mark."""
-    return "|" not in line and sum(set(p) <= _CELL_CHARS or is_blank(p) for p in line.split()) <= 1
+    return "|" not in line and sum(map(_cell_like, line.split())) <= 1
 
 
 def _blank_lines(text: str) -> set[int]:
@@ -138,12 +143,7 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
         elif piece.isspace():  # an empty first cell: the whitespace before the line's first bar
             if at not in rule_lines:
                 rows[-1].append(_Slot(at, m.end(), False))
-        elif (
-            at not in rule_lines
-            and at not in page_numbers
-            and (set(piece) <= _CELL_CHARS or is_blank(piece))
-            and not _LIST_MARK.match(text, at)
-        ):
+        elif _cell_like(piece) and not (at in rule_lines or at in page_numbers or _LIST_MARK.match(text, at)):
             rows[-1].append(_Slot(at, m.end(), True))
         else:
             rows.append([])
