@@ -50,14 +50,15 @@ def tokens_per_second(sess: ort.InferenceSession, batch: int, length: int, repea
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", type=Path, default=Path("models/gkml-small"), help="a model directory with model.onnx")
+    ap.add_argument("--model", type=Path, default=Path("models/gkml-small"), help="a directory with model.onnx")
     ap.add_argument("--lengths", default="128,256,512", help="window lengths in tokens")
     ap.add_argument("--batches", default="1,4", help="windows per run")
     ap.add_argument("--repeats", type=int, default=20)
     args = ap.parse_args(argv)
     # one thread, as each `gkml predict --workers` process runs the graph
-    sess = ort.InferenceSession(str(args.model / "model.onnx"), session_options(1), providers=["CPUExecutionProvider"])
-    print(f"{args.model}/model.onnx, 1 thread; ceiling = 2 cores x tokens/s / {TOKENS_PER_REPORT:,} tokens a report")
+    graph = args.model / "model.onnx"
+    sess = ort.InferenceSession(str(graph), session_options(1), providers=["CPUExecutionProvider"])
+    print(f"{graph}, 1 thread; ceiling = 2 cores x tokens/s / {TOKENS_PER_REPORT:,} tokens a report")
     print("| window | batch | tokens/s | ceiling, reports/s |\n|---:|---:|---:|---:|")
     for length in (int(x) for x in args.lengths.split(",")):
         for batch in (int(x) for x in args.batches.split(",")):
