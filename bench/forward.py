@@ -50,7 +50,7 @@ def tokens_per_second(sess: ort.InferenceSession, batch: int, length: int, repea
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", type=Path, default=Path("models/gkml-small"), help="a directory with model.onnx")
+    ap.add_argument("--model", type=Path, default=Path("models/gkml-small"), help="holds model.onnx")
     ap.add_argument("--lengths", default="128,256,512", help="window lengths in tokens")
     ap.add_argument("--batches", default="1,4", help="windows per run")
     ap.add_argument("--repeats", type=int, default=20)
