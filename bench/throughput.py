@@ -15,7 +15,9 @@ its time relative to the rule engine's. Then the start-up: one report end to end
     .venv/bin/python bench/throughput.py --n 60 --configs rules,onnx-w2
 
 The int8 graph is exported on the fly into a temporary copy of the model directory when the
-model does not ship one. The machine's load average is printed: on a shared machine, rerun.
+model does not ship one. The machine's load average is printed. On a shared (virtual) machine
+the same command varies by 10-15% from run to run: ``--repeats 3`` runs every configuration
+three times, in turn, and prints the median run with the range of the rates.
 """
 
 from __future__ import annotations
@@ -142,6 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--configs", default="rules,torch,onnx-w1,onnx-w2,onnx-int8-w1,onnx-int8-w2",
                     help=f"comma-separated, in order: {', '.join(CONFIGS)}")  # fmt: skip
     ap.add_argument("--keep", metavar="DIR", help="write the corpus and outputs here (default: a temporary folder)")
+    ap.add_argument("--repeats", type=int, default=1, help="runs of each configuration, in turn; the median is printed")
     args = ap.parse_args(argv)
     names = args.configs.split(",")
     unknown = [n for n in names if n not in CONFIGS]
@@ -160,17 +163,23 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} cores", file=sys.stderr)  # fmt: skip
         model = Path(args.model)
         int8 = int8_model(model, tmp) if any("int8" in n for n in names) else model
+        runs: dict[str, list[dict]] = {name: [] for name in names}
+        for _ in range(max(1, args.repeats)):
+            for name in names:
+                engine, extra = CONFIGS[name]
+                out = tmp / f"{name}.jsonl"
+                cmd = [*GKML, "predict", str(corpus), "-o", str(out), "-q", "--engine", engine, *extra]
+                if engine != "rules":
+                    cmd += ["--model", str(int8 if "int8" in name else model)]
+                r = run(cmd)
+                r["cells"] = cells_of(out)
+                runs[name].append(r)
+                print(f"  {name}: {len(paths) / r['wall']:.2f} reports/s, {r['rss_mb']:.0f} MB", file=sys.stderr)
         results = {}
-        for name in names:
-            engine, extra = CONFIGS[name]
-            out = tmp / f"{name}.jsonl"
-            cmd = [*GKML, "predict", str(corpus), "-o", str(out), "-q", "--engine", engine, *extra]
-            if engine != "rules":
-                cmd += ["--model", str(int8 if "int8" in name else model)]
-            r = run(cmd)
-            r["cells"] = cells_of(out)
-            results[name] = r
-            print(f"  {name}: {len(paths) / r['wall']:.2f} reports/s, {r['rss_mb']:.0f} MB", file=sys.stderr)
+        for name, rs in runs.items():  # the median run by wall time, with the range of the rates
+            median = sorted(rs, key=lambda r: r["wall"])[len(rs) // 2]
+            median["range"] = (len(paths) / max(r["wall"] for r in rs), len(paths) / min(r["wall"] for r in rs))
+            results[name] = median
         # start-up: one report, end to end
         one = str(ROOT / "samples" / "003_dd629de2baaa1d45.txt")
         startup = {
@@ -181,10 +190,11 @@ def main(argv: list[str] | None = None) -> int:
 
     ref = results.get("torch", {}).get("cells")
     rules_rate = len(paths) / results["rules"]["wall"] if "rules" in results else None
+    runs_note = f", the median of {args.repeats} runs (range: the slowest and fastest)" if args.repeats > 1 else ""
     print(f"\n{len(paths)} reports, {chars:,} characters (mean {chars // len(paths):,}); "
-          f"{os.cpu_count()} cores; each row one `gkml predict` command, start-up included\n")  # fmt: skip
-    print("| configuration | reports/s | characters/s | wall s | CPU s | peak RSS MB | reports whose cells differ from torch | time vs rules | load |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+          f"{os.cpu_count()} cores; each row one `gkml predict` command, start-up included{runs_note}\n")  # fmt: skip
+    print("| configuration | reports/s | range | characters/s | wall s | CPU s | peak RSS MB | reports whose cells differ from torch | time vs rules | load |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     from gkml.parallel import default_workers
 
     default = f"onnx-w{default_workers(len(paths))}"
@@ -193,7 +203,8 @@ def main(argv: list[str] | None = None) -> int:
         label = LABELS[name] + (" (= the default here)" if name == default else "")
         differ = "-" if ref is None or name in ("rules", "torch") else str(sum(r["cells"][k] != v for k, v in ref.items()))
         ratio = f"{rules_rate / rate:.1f}x" if rules_rate else "-"
-        print(f"| {label} | {rate:.2f} | {chars / r['wall']:,.0f} | {r['wall']:.1f} | {r['cpu']:.1f} | "
+        low, high = r["range"]
+        print(f"| {label} | {rate:.2f} | {low:.2f}-{high:.2f} | {chars / r['wall']:,.0f} | {r['wall']:.1f} | {r['cpu']:.1f} | "
               f"{r['rss_mb']:.0f} | {differ} | {ratio} | {r['load']:.1f} |")  # fmt: skip
     print("\nOne report (samples/003, 5,204 characters) end to end, best of 3: "
           + ", ".join(f"{k} {v:.2f} s" for k, v in startup.items()))  # fmt: skip

@@ -66,7 +66,7 @@ def test_a_multi_megabyte_single_line_is_read_in_linear_time(tmp_path):
     looks at it once: a 2 MB line runs end to end in seconds (a quadratic step would take hours)."""
     from gkml.labels import Span
     from gkml.model.features import cell_ordinals
-    from gkml.model.predictor import snap
+    from gkml.model.snap import snap
     from gkml.numbers import find_quantities
     from gkml.schema import CELL_KEYS
 

@@ -1,5 +1,6 @@
 import csv
 import json
+from dataclasses import asdict
 
 from gkml import labels, schema
 from gkml.schema import CellValue, Check, Fact, Meta, Report, Section
@@ -60,6 +61,11 @@ def test_report_json_round_trip():
     back = Report.from_json(line)
     assert back == r
     assert json.loads(line)["cells"]["t2.fees.amount"]["value"] is None
+    # the record's dict is asdict's (without its copies), but for the page keys of a text input
+    r.cells["t3.new.total"].page, r.cells["t3.new.total"].bbox = 2, [1.0, 2.0, 3.0, 4.0]
+    plain, copied = r.to_dict(), asdict(r)
+    del copied["cells"]["t2.fees.amount"]["page"], copied["cells"]["t2.fees.amount"]["bbox"]
+    assert plain == copied and plain["cells"]["t3.new.total"]["bbox"] == [1.0, 2.0, 3.0, 4.0]
 
 
 def test_json_schema_lists_every_cell_key():

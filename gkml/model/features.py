@@ -240,6 +240,11 @@ def token_owners(wins: Sequence[tuple[int, int]], n_tokens: int) -> list[int]:
     return owners
 
 
+def is_slot(token_text: str) -> bool:
+    """Whether a token is where a cell printed as nothing is read (:func:`blank_slot`)."""
+    return token_text == "|" or token_text.isspace()
+
+
 def blank_slot(text: str, pos: int) -> tuple[int, int] | None:
     """Where a cell printed as nothing at ``pos`` is read: the run of spaces around it
     ("规章 |  | 3 |"), else the line break or the ``|`` at ``pos`` (an empty line among one-cell

@@ -12,8 +12,8 @@ config), so training and inference cut reports alike:
 4. BIO tags are decoded into character spans (:func:`decode`) with a score (the mean
    probability of the span's entity over its tokens) and the top-2 entity alternatives,
    which :mod:`gkml.assemble.report` uses when the identities say the top label is wrong;
-5. spans are snapped to what is printed (:func:`snap`): a cell is a whole number, a fact
-   a whole count.
+5. spans are snapped to what is printed (:func:`gkml.model.snap.snap`): a cell is a whole
+   number, a fact a whole count.
 
 The labeller contract stays ``text -> list[Span]`` (``Predictor.__call__``) so assembly is
 shared with the rule engine; :meth:`Predictor.label_many` is the batched path.
@@ -24,8 +24,6 @@ Steps 1 and 2's forward pass are a backend's (:mod:`gkml.model.torch_backend`,
 
 from __future__ import annotations
 
-import bisect
-import re
 import time
 from collections.abc import Sequence
 from itertools import pairwise
@@ -35,8 +33,8 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gkml.labels import ENTITY_TYPES, Span
-from gkml.model.features import TYPE_VOCAB, windows
-from gkml.numbers import PAGE_NUMBER
+from gkml.model.features import TYPE_VOCAB, is_slot, windows
+from gkml.model.snap import snap
 from gkml.schema import CELL_KEYS
 
 # Entity types whose span may run over a line break: a title's agency name or a date
@@ -107,12 +105,24 @@ def first_tokens(offsets: Sequence[tuple[int, int]]) -> list[int]:
     """Indices of the tokens that speak for a character: special tokens and the 2nd, 3rd…
     token of one character (NFKC expands ``…`` to ``...``) are left out, as in training
     (:func:`gkml.training.data.token_labels`)."""
-    keep, prev = [], None
-    for i, (s, e) in enumerate(offsets):
-        if e > s and (s, e) != prev:
-            keep.append(i)
-        prev = (s, e)
-    return keep
+    if not len(offsets):
+        return []
+    o = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    new = np.ones(len(o), dtype=bool)
+    new[1:] = (o[1:] != o[:-1]).any(axis=1)
+    return np.flatnonzero((o[:, 1] > o[:, 0]) & new).tolist()
+
+
+# Every code point str.isspace() holds for (none lies above U+3000)
+_SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], dtype=np.uint32)
+
+
+def _all_space(text: str, offsets: np.ndarray) -> np.ndarray:
+    """Per token (character offsets ``[s, e)``): ``text[s:e].isspace()``, for all tokens at once."""
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    printed = np.concatenate(([0], np.cumsum(~np.isin(codes, _SPACE_CODES))))
+    s, e = offsets[:, 0], offsets[:, 1]
+    return (e > s) & (printed[e] == printed[s])
 
 
 def _breaks(text: str, prev_end: int, start: int, entity: str) -> bool:
@@ -124,32 +134,35 @@ def _breaks(text: str, prev_end: int, start: int, entity: str) -> bool:
     return entity in _CELL_SET and "|" in gap
 
 
-def _is_slot(token_text: str) -> bool:
-    """Whether a token is where a blank cell is read (:func:`gkml.training.data.blank_slot`)."""
-    return token_text == "|" or token_text.isspace()
-
-
 def _groups(
     text: str, offsets: Sequence[tuple[int, int]], keep: list[int], best: np.ndarray, table: TagTable
 ) -> list[tuple[int, list[int]]]:
-    """(entity index, token indices) of each span, from each kept token's best tag."""
+    """(entity index, token indices) of each span, from each kept token's best tag.
+
+    Only the tokens tagged with an entity are visited: of the others (most of a report) all
+    that matters is whether one is printed (not whitespace) between two entity tokens, which
+    ends the span before it."""
+    ents = table.entity_of[best]
+    o = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)[keep]
+    closed = np.cumsum((ents < 0) & ~_all_space(text, o))  # printed O tokens so far
     groups: list[tuple[int, list[int]]] = []
     open_group: tuple[int, list[int]] | None = None  # the span the previous token belongs to
-    prev_end = 0
-    for tok, tag in zip(keep, best, strict=True):
-        ent = int(table.entity_of[tag])
+    prev_end, last = 0, -1
+    for p in np.flatnonzero(ents >= 0).tolist():
+        if last >= 0 and closed[p] != closed[last]:
+            open_group = None  # a printed O token came between
+        last = p
+        tok, tag, ent = keep[p], best[p], int(ents[p])
         start, end = offsets[tok]
         continues = open_group is not None and not table.is_begin[tag] and open_group[0] == ent
         piece = text[start:end]
-        if ent >= 0 and table.entities[ent] in _CELL_SET and _is_slot(piece) and (piece == "|" or table.is_begin[tag]):
+        if table.entities[ent] in _CELL_SET and is_slot(piece) and (piece == "|" or table.is_begin[tag]):
             groups.append((ent, [tok]))  # a cell printed as nothing (a B- on whitespace, any tag on a bar)
             open_group, prev_end = None, end
             continue
         if piece.isspace():
             continue  # whitespace is the gap between tokens, which _breaks reads
-        if ent < 0:
-            open_group = None
-        elif continues and not _breaks(text, prev_end, start, table.entities[ent]):
+        if continues and not _breaks(text, prev_end, start, table.entities[ent]):
             open_group[1].append(tok)
         else:
             open_group = (ent, [tok])
@@ -212,123 +225,27 @@ def decode_logits(text: str, offsets: Sequence[tuple[int, int]], logits: np.ndar
     return _spans(offsets, groups, softmax(logits[toks]), table)
 
 
-_NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９")
-_SIGNS = frozenset("-−－+")
-
-
-_RUN = re.compile(r"[0-9０-９]+(?:[.,，．][0-9０-９]+)*")  # a printed number: digits, inner separators between digits
-
-
-class _Text:
-    """What :func:`snap` asks of a text, each found once per text so that snapping is linear
-    however long a line is: its line breaks, its number runs, each line's counts."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.breaks = [m.start() for m in re.finditer("\n", text)]
-        self._runs: tuple[list[int], list[int]] | None = None
-        self._page: dict[int, bool] = {}
-        self._counts: dict[int, tuple[list[int], list[Any]]] = {}
-
-    def line(self, pos: int) -> tuple[int, int]:
-        """``[start, end)`` of the line that holds ``pos``."""
-        n = bisect.bisect_left(self.breaks, pos)
-        return (self.breaks[n - 1] + 1 if n else 0), (self.breaks[n] if n < len(self.breaks) else len(self.text))
-
-    def run(self, i: int) -> tuple[int, int] | None:
-        """The number run (:data:`_RUN`) that holds position ``i``, if any."""
-        if self._runs is None:
-            spans = [m.span() for m in _RUN.finditer(self.text)]
-            self._runs = [s for s, _ in spans], [e for _, e in spans]
-        starts, ends = self._runs
-        k = bisect.bisect_right(starts, i) - 1
-        return (starts[k], ends[k]) if k >= 0 and i < ends[k] else None
-
-    def number_run(self, start: int, end: int) -> tuple[int, int]:
-        """The whole printed number around ``text[start:end]``: digits, with the decimal point
-        and thousands separators between digits ("205", "3,830", "530.67") and a sign before
-        them ("-1", 2019's 本年增/减)."""
-        text = self.text
-        if text[start:end] in _SIGNS and self.run(end):  # the span is the sign of "-1": take the number
-            start, end = end, end + 1
-        if run := self.run(start - 1):
-            start = run[0]
-        if run := self.run(end):
-            end = run[1]
-        if start > 0 and text[start - 1] in _SIGNS and not self.run(start - 2):  # a signed number ("-1")
-            start -= 1
-        return start, end
-
-    def page_number_line(self, pos: int) -> bool:
-        """Whether the line at ``pos`` is a page number ("- 3 -")."""
-        line = self.line(pos)
-        if line[0] not in self._page:
-            self._page[line[0]] = bool(PAGE_NUMBER.fullmatch(self.text, *line))
-        return self._page[line[0]]
-
-    def count_at(self, start: int, end: int):
-        """The count of the line at ``start`` that overlaps ``[start, end)`` most (the first of
-        equals), as :func:`gkml.numbers.find_quantities` finds counts in a line; or None."""
-        from gkml.numbers import find_quantities
-
-        line_start, line_end = self.line(start)
-        if line_start not in self._counts:
-            found = find_quantities(self.text[line_start:line_end])
-            self._counts[line_start] = [q.end + line_start for q in found], found
-        ends, found = self._counts[line_start]
-        best, most = None, None
-        for q in found[bisect.bisect_right(ends, start) :]:  # counts are in order and never overlap
-            if q.start + line_start >= end:
-                break
-            overlap = min(end, q.end + line_start) - max(start, q.start + line_start)
-            if most is None or overlap > most:
-                best, most = q, overlap
-        return None if best is None else (best.start + line_start, best.end + line_start)
-
-
-def snap(text: str, spans: list[Span]) -> list[Span]:
-    """Spans snapped to what is printed, the reading a partial span stands for:
-
-    - a cell or a year that covers part of a number covers the whole number (the model read
-      "205" as B-O I-cell: the cell is "205", not "5"). A printed number is never cut; a
-      page number inside a table ("- 3 -", PDF and OCR layouts) is never a cell;
-    - a cell read on whitespace or on a ``|`` (:func:`gkml.training.data.blank_slot`) is that cell
-      printed as nothing: a zero-length span where it stands, as the rule baseline reads it;
-    - a fact covers the whole count it overlaps ("余条" → "800余条"), found as
-      :func:`gkml.numbers.find_quantities` finds counts in prose; a fact span over no count
-      (a digit of a date, a bare numeral) is dropped.
-
-    Snapped spans that coincide with the same label are merged (the best score kept). Linear in
-    the text and the spans: lines, number runs and counts are found once (:class:`_Text`)."""
-    at = _Text(text)
-    out: dict[tuple[int, int, str], Span] = {}
-    for sp in spans:
-        start, end = sp.start, sp.end
-        digits = any(c in _NUMBER_CHARS for c in text[start:end]) or (
-            text[start:end] in _SIGNS and end < len(text) and text[end] in _NUMBER_CHARS
-        )
-        if sp.label in _CELL_SET and _is_slot(text[start:end]):
-            end = start  # a blank cell
-        elif (sp.label in _CELL_SET or sp.label == "YEAR") and digits:
-            start, end = at.number_run(start, end)
-            if sp.label in _CELL_SET and at.page_number_line(start):
-                continue  # "- 3 -": a page number printed inside a table, never a cell
-        elif sp.label.startswith("FACT."):
-            best = at.count_at(start, end)
-            if best is None:
-                continue  # no count there: a numeral without a unit is never a count in prose
-            start, end = best
-        key = (start, end, sp.label)
-        if key not in out or out[key].score < sp.score:
-            out[key] = Span(start, end, sp.label, sp.score, sp.alts) if (start, end) != (sp.start, sp.end) else sp
-    return sorted(out.values(), key=lambda s: (s.start, s.end, s.label))
-
-
 def softmax(logits: np.ndarray) -> np.ndarray:
     z = logits - logits.max(axis=-1, keepdims=True)
     np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
     return z
+
+
+def _accumulate(total: np.ndarray, count: np.ndarray, s: int, e: int, logits: np.ndarray) -> None:
+    """Add a window's logits over tokens ``[s, e)`` into ``total`` (uninitialised where ``count``
+    is 0): the tokens no earlier window read are copied, not added to zeros, which is most of
+    them (a report's windows come in order, each overlapping the last at its start). The sums
+    are exactly those of adding every window to zeros."""
+    seen = count[s:e] > 0
+    k = int(seen.argmin()) if not seen.all() else e - s  # tokens read before: a prefix, normally
+    if seen[k:].any():  # not a prefix: zero the unread, add everywhere
+        total[s:e][~seen] = 0.0
+        total[s:e] += logits
+    else:
+        total[s : s + k] += logits[:k]
+        total[s + k : e] = logits[k:]
+    count[s:e] += 1
 
 
 class WindowedPredictor:
@@ -410,14 +327,14 @@ class WindowedPredictor:
             for (d, s, e), lg in zip(batch, outs, strict=True):
                 if d not in acc:
                     n = len(encoded[d].ids)
-                    acc[d] = (np.zeros((n, n_labels), dtype=np.float32), np.zeros(n, dtype=np.float32))
+                    acc[d] = (np.empty((n, n_labels), dtype=np.float32), np.zeros(n, dtype=np.float32))
                 total, count = acc[d]
-                total[s:e] += lg
-                count[s:e] += 1
+                _accumulate(total, count, s, e, lg)
                 remaining[d] -= 1
                 if remaining[d] == 0:
                     total, count = acc.pop(d)
-                    total /= count[:, None]  # in place: a long text's logits are its largest array
+                    shared = np.flatnonzero(count > 1)
+                    total[shared] /= count[shared, None]  # a token read once keeps its logits as they are
                     done.append((d, total))
             self.timings["merge"] += time.perf_counter() - t0
             yield from done

@@ -114,6 +114,16 @@ class TrainingConfig:
 
 
 @dataclass
+class DistillConfig:
+    """Learn from a trained model's tag distributions too (:mod:`gkml.training.distill`): the
+    student takes the teacher's vocabulary; ``weight`` is the teacher's share of the loss."""
+
+    teacher: str  # a trained gkml model directory
+    weight: float = 0.5
+    temperature: float = 2.0
+
+
+@dataclass
 class TrainConfig:
     output_dir: str
     data: DataConfig
@@ -122,6 +132,7 @@ class TrainConfig:
     model: ModelConfig = field(default_factory=ModelConfig)
     windowing: WindowConfig = field(default_factory=WindowConfig)
     training: TrainingConfig = field(default_factory=TrainingConfig)
+    distill: DistillConfig | None = None
 
 
 # ---------------------------------------------------------------------------
@@ -198,6 +209,14 @@ def check(cfg: TrainConfig) -> TrainConfig:
         raise bad("training.early_stopping_patience", f"must be >= 0, got {t.early_stopping_patience}")
     if t.num_threads is not None and t.num_threads < 1:
         raise bad("training.num_threads", f"must be >= 1, got {t.num_threads}")
+    d = cfg.distill
+    if d is not None:
+        if m.init_from:
+            raise bad("distill", "a student takes its teacher's vocabulary: not with model.init_from")
+        if not 0 < d.weight <= 1:
+            raise bad("distill.weight", f"must be in (0, 1], got {d.weight}")
+        if d.temperature <= 0:
+            raise bad("distill.temperature", f"must be > 0, got {d.temperature}")
     return cfg
 
 

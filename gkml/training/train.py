@@ -11,6 +11,9 @@ Scores are entity P/R/F1 from seqeval (strict IOB2: a span counts only when its 
 both ends are right), overall and per group (SEC, T2, T3, T4, FACT, META), computed on
 whole reports: the windows of a report are merged first, each token predicted by the
 window that sees it with the most context, as the predictor does.
+
+A config with ``distill:`` trains a student of a trained model: the same run, each training
+step's loss also taking the teacher's tags (:mod:`gkml.training.distill`).
 """
 
 from __future__ import annotations
@@ -291,7 +294,12 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         for stale in checkpoints(out):
             shutil.rmtree(stale)
 
-    if cfg.model.init_from:
+    teacher = None
+    if cfg.distill:
+        from gkml.training.distill import load_teacher
+
+        tokenizer, teacher = load_teacher(cfg.distill.teacher)  # its vocabulary: the same inputs
+    elif cfg.model.init_from:
         check_checkpoint(cfg.model, cfg.windowing)
         tokenizer = AutoTokenizer.from_pretrained(cfg.model.init_from, local_files_only=True)
     elif resume_from and (out / "tokenizer.json").is_file():
@@ -310,7 +318,13 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
     callbacks = []
     if cfg.training.early_stopping_patience:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=cfg.training.early_stopping_patience))
-    trainer = Trainer(
+    trainer_class, extra = Trainer, {}
+    if teacher is not None:
+        from gkml.training.distill import DistillTrainer
+
+        trainer_class = DistillTrainer
+        extra = {"teacher": teacher, "weight": cfg.distill.weight, "temperature": cfg.distill.temperature}
+    trainer = trainer_class(
         model=model,
         args=training_arguments(cfg, progress),
         data_collator=DataCollatorForTokenClassification(tokenizer, pad_to_multiple_of=8),
@@ -320,6 +334,7 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         compute_metrics=compute_metrics,
         preprocess_logits_for_metrics=argmax_logits,
         callbacks=callbacks,
+        **extra,
     )
     if not progress:
         trainer.remove_callback(PrinterCallback)  # what replaces the progress bar: quiet means quiet

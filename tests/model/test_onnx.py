@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, SAMPLES, SHARED
 
 MODEL = ROOT / "models" / "gkml-small"
+FAST = ROOT / "models" / "gkml-fast"  # the half-width student (configs/small-fast.yaml)
 HAS_EXPORT = pytest.mark.skipif(not (MODEL / "model.onnx").is_file(), reason="models/gkml-small/model.onnx not exported")
 SYNTH_SEED = 11  # not a training seed (bench/onnx_parity.py reads 300 of this corpus)
 
@@ -39,18 +40,19 @@ def parity_texts() -> dict[str, str]:
 
 
 @HAS_EXPORT
-def test_onnx_reads_every_cell_as_torch_does(shared):
+@pytest.mark.parametrize("model", [MODEL, FAST], ids=lambda p: p.name)
+def test_onnx_reads_every_cell_as_torch_does(shared, model):
     from gkml.model.onnx_backend import OnnxPredictor
     from gkml.model.torch_backend import Predictor
 
     texts = parity_texts()
     assert len(texts) == 35 and sum(n.startswith("P") for n in texts) == 10
     names = list(texts)
-    torch = Predictor(MODEL).label_many([texts[n] for n in names])
+    torch = Predictor(model).label_many([texts[n] for n in names])
     expected = {n: cells(texts[n], spans) for n, spans in zip(names, torch, strict=True)}
     assert sum(map(len, expected.values())) > 3000  # the cells were read
     for threads, batch in ((1, 1), (2, 4)):  # as each worker reads, as one process reads
-        onnx = OnnxPredictor(MODEL, threads=threads)
+        onnx = OnnxPredictor(model, threads=threads)
         assert onnx.batch_size == batch
         got = onnx.label_many([texts[n] for n in names])
         assert [n for n, spans in zip(names, got, strict=True) if cells(texts[n], spans) != expected[n]] == []

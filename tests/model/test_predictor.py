@@ -193,6 +193,36 @@ def test_a_model_reading_the_older_ordinal_channel_is_refused(random_model, tmp_
         Predictor(tmp_path)
 
 
+@pytest.mark.parametrize(
+    "wins",
+    [
+        [(0, 6), (4, 10), (8, 14)],  # in order, each overlapping the last: copied, then added
+        [(0, 6), (2, 8), (4, 10)],  # three windows over one token
+        [(4, 10), (0, 6), (8, 14)],  # out of order: a window with unread tokens on both sides
+    ],
+)
+def test_window_sums_are_those_of_adding_to_zeros(wins):
+    from gkml.model.predictor import _accumulate
+
+    rng = np.random.default_rng(1)
+    logits = [rng.normal(size=(e - s, 5)).astype(np.float32) for s, e in wins]
+    ref, got, count = np.zeros((14, 5), np.float32), np.full((14, 5), np.nan, np.float32), np.zeros(14, np.float32)
+    for (s, e), lg in zip(wins, logits, strict=True):
+        ref[s:e] += lg
+        _accumulate(got, count, s, e, lg)
+    read = count > 0
+    assert np.array_equal(got[read], ref[read])  # bit for bit
+    assert count.tolist() == [sum(s <= t < e for s, e in wins) for t in range(14)]
+
+
+def test_whitespace_tokens_are_found_for_all_tokens_at_once():
+    from gkml.model.predictor import _all_space
+
+    text = "规章 |  | 3\n\u3000\t行政许可 \u00a0x"
+    offsets = np.array([(0, 1), (2, 3), (3, 5), (5, 6), (6, 7), (7, 8), (8, 10), (10, 11), (0, 0), (14, 16), (16, 17)])
+    assert _all_space(text, offsets).tolist() == [e > s and text[s:e].isspace() for s, e in offsets]
+
+
 def test_overlapping_windows_are_averaged(random_model):
     from gkml.model.features import ROW_END, cell_ordinals, windows
     from gkml.model.torch_backend import Predictor
@@ -239,7 +269,7 @@ def test_model_engine_never_costs_more_than_a_record(random_model, tmp_path):
 
 
 def test_snap_to_whole_numbers_and_counts():
-    from gkml.model.predictor import snap
+    from gkml.model.snap import snap
 
     text = "行政许可\n205\n收费530.67万元\n主动公开信息800余条,培训两次\n增减\n- 3 -\n-1"
     five = text.index("205") + 2
