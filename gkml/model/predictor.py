@@ -34,13 +34,11 @@ import numpy as np
 
 from gkml.labels import ENTITY_TYPES, Span
 from gkml.model.features import TYPE_VOCAB, is_slot, windows
-from gkml.model.snap import snap
-from gkml.schema import CELL_KEYS
+from gkml.model.snap import CELL_SET, snap
 
 # Entity types whose span may run over a line break: a title's agency name or a date
 # wrapped by a PDF text layer. Cells (one printed token), section headings and facts never do.
 MULTILINE_TYPES = frozenset({"AGENCY", "PUBDATE"})
-_CELL_SET = frozenset(CELL_KEYS)
 _ENTITY_SET = frozenset(ENTITY_TYPES)
 DEFAULT_BATCH_SIZE = 16  # windows per forward pass: 16 x 512 tokens keeps 2 cores busy
 
@@ -101,13 +99,16 @@ def _top2(rows: np.ndarray) -> np.ndarray:
     return np.stack([first, rest.argmax(axis=1)], axis=1)
 
 
-def first_tokens(offsets: Sequence[tuple[int, int]]) -> list[int]:
+def _array(offsets: Sequence[tuple[int, int]] | np.ndarray) -> np.ndarray:
+    """Token offsets as one (tokens x 2) array, made once per text."""
+    return np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+
+
+def first_tokens(offsets: Sequence[tuple[int, int]] | np.ndarray) -> list[int]:
     """Indices of the tokens that speak for a character: special tokens and the 2nd, 3rd…
     token of one character (NFKC expands ``…`` to ``...``) are left out, as in training
     (:func:`gkml.training.data.token_labels`)."""
-    if not len(offsets):
-        return []
-    o = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)
+    o = _array(offsets)
     new = np.ones(len(o), dtype=bool)
     new[1:] = (o[1:] != o[:-1]).any(axis=1)
     return np.flatnonzero((o[:, 1] > o[:, 0]) & new).tolist()
@@ -131,20 +132,17 @@ def _breaks(text: str, prev_end: int, start: int, entity: str) -> bool:
     gap = text[prev_end:start]
     if "\n" in gap and entity not in MULTILINE_TYPES:
         return True
-    return entity in _CELL_SET and "|" in gap
+    return entity in CELL_SET and "|" in gap
 
 
-def _groups(
-    text: str, offsets: Sequence[tuple[int, int]], keep: list[int], best: np.ndarray, table: TagTable
-) -> list[tuple[int, list[int]]]:
+def _groups(text: str, offsets: np.ndarray, keep: list[int], best: np.ndarray, table: TagTable) -> list[tuple[int, list[int]]]:
     """(entity index, token indices) of each span, from each kept token's best tag.
 
     Only the tokens tagged with an entity are visited: of the others (most of a report) all
     that matters is whether one is printed (not whitespace) between two entity tokens, which
     ends the span before it."""
     ents = table.entity_of[best]
-    o = np.asarray(offsets, dtype=np.int64).reshape(-1, 2)[keep]
-    closed = np.cumsum((ents < 0) & ~_all_space(text, o))  # printed O tokens so far
+    closed = np.cumsum((ents < 0) & ~_all_space(text, offsets[keep]))  # printed O tokens so far
     groups: list[tuple[int, list[int]]] = []
     open_group: tuple[int, list[int]] | None = None  # the span the previous token belongs to
     prev_end, last = 0, -1
@@ -156,7 +154,7 @@ def _groups(
         start, end = offsets[tok]
         continues = open_group is not None and not table.is_begin[tag] and open_group[0] == ent
         piece = text[start:end]
-        if table.entities[ent] in _CELL_SET and is_slot(piece) and (piece == "|" or table.is_begin[tag]):
+        if table.entities[ent] in CELL_SET and is_slot(piece) and (piece == "|" or table.is_begin[tag]):
             groups.append((ent, [tok]))  # a cell printed as nothing (a B- on whitespace, any tag on a bar)
             open_group, prev_end = None, end
             continue
@@ -206,10 +204,10 @@ def decode(text: str, offsets: Sequence[tuple[int, int]], probs: np.ndarray, tab
     cell, a "|" (:func:`_breaks`). Its score is the mean probability of X (B-X + I-X) over
     its tokens; ``alts`` holds the two entity types with the highest mean probability.
     """
-    keep = first_tokens(offsets)
+    keep = first_tokens(o := _array(offsets))
     if not keep:
         return []
-    groups = _groups(text, offsets, keep, probs.argmax(-1)[keep], table)
+    groups = _groups(text, o, keep, probs.argmax(-1)[keep], table)
     toks = [t for _, ts in groups for t in ts]
     return _spans(offsets, groups, probs[toks], table)
 
@@ -217,10 +215,10 @@ def decode(text: str, offsets: Sequence[tuple[int, int]], probs: np.ndarray, tab
 def decode_logits(text: str, offsets: Sequence[tuple[int, int]], logits: np.ndarray, table: TagTable) -> list[Span]:
     """:func:`decode` from logits: the best tag is the argmax of the logits, and the softmax
     is taken only over the tokens of spans (most tokens are O)."""
-    keep = first_tokens(offsets)
+    keep = first_tokens(o := _array(offsets))
     if not keep:
         return []
-    groups = _groups(text, offsets, keep, logits.argmax(-1)[keep], table)  # no copy of the logits
+    groups = _groups(text, o, keep, logits.argmax(-1)[keep], table)  # no copy of the logits
     toks = [t for _, ts in groups for t in ts]
     return _spans(offsets, groups, softmax(logits[toks]), table)
 

@@ -16,9 +16,9 @@ from gkml.model.features import is_slot
 from gkml.numbers import PAGE_NUMBER
 from gkml.schema import CELL_KEYS
 
-__all__ = ["snap"]
+__all__ = ["CELL_SET", "snap"]
 
-_CELL_SET = frozenset(CELL_KEYS)
+CELL_SET = frozenset(CELL_KEYS)
 _NUMBER_CHARS = frozenset("0123456789０１２３４５６７８９")
 _SIGNS = frozenset("-−－+")
 
@@ -114,11 +114,11 @@ def snap(text: str, spans: list[Span]) -> list[Span]:
         digits = any(c in _NUMBER_CHARS for c in text[start:end]) or (
             text[start:end] in _SIGNS and end < len(text) and text[end] in _NUMBER_CHARS
         )
-        if sp.label in _CELL_SET and is_slot(text[start:end]):
+        if sp.label in CELL_SET and is_slot(text[start:end]):
             end = start  # a blank cell
-        elif (sp.label in _CELL_SET or sp.label == "YEAR") and digits:
+        elif (sp.label in CELL_SET or sp.label == "YEAR") and digits:
             start, end = at.number_run(start, end)
-            if sp.label in _CELL_SET and at.page_number_line(start):
+            if sp.label in CELL_SET and at.page_number_line(start):
                 continue  # "- 3 -": a page number printed inside a table, never a cell
         elif sp.label.startswith("FACT."):
             best = at.count_at(start, end)
