@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gkml.assemble.report import assemble  # noqa: E402
-from gkml.engines import get_labeller, label_many  # noqa: E402
+from gkml.engines import DEFAULT_MODEL, get_labeller, label_many  # noqa: E402
 from gkml.evaluate import evaluate_files, values_equal  # noqa: E402
 from gkml.evaluate_facts import FactTally, score_facts  # noqa: E402
 from gkml.predict import expand_inputs, predict_paths  # noqa: E402
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=20, help="synthetic reports per layout (default 20)")
     ap.add_argument("--seed", default="5", help="corpus seed(s), comma-separated (default 5: not a training seed)")
-    ap.add_argument("--model", default="models/gkml-small")
+    ap.add_argument("--model", default=str(ROOT / DEFAULT_MODEL))
     ap.add_argument("--engines", default="rules,model,model-int8,hybrid", help="rules, model, model-int8, hybrid")
     ap.add_argument("--batch-size", type=int, default=16)
     args = ap.parse_args(argv)

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from gkml.assemble.report import assemble  # noqa: E402
-from gkml.engines import get_labeller, label_many  # noqa: E402
+from gkml.engines import DEFAULT_MODEL, get_labeller, label_many  # noqa: E402
 from gkml.evaluate import values_equal  # noqa: E402
 from gkml.evaluate_facts import FactTally, score_facts  # noqa: E402
 
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ocr", default=str(ROOT / "corpora" / "chains-ocr-eval.jsonl.gz"),
                     help="the held-out OCR corpus ('' for none)")
     ap.add_argument("--engines", default="rules,model")
-    ap.add_argument("--model", default="models/gkml-small")
+    ap.add_argument("--model", default=str(ROOT / DEFAULT_MODEL))
     ap.add_argument("--batch-size", type=int, default=16)
     args = ap.parse_args(argv)
 

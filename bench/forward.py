@@ -9,7 +9,7 @@ this says how far a network or a window length can go before anything else is me
 (``bench/throughput.py`` measures the whole command). Lengths beyond the model's positions
 are skipped. Random token ids are as costly as real ones: the cost is in the shapes.
 
-    .venv/bin/python bench/forward.py                              # the shipped model
+    .venv/bin/python bench/forward.py                              # the default model
     .venv/bin/python bench/forward.py --model runs/v17n --lengths 512
 """
 
@@ -27,6 +27,7 @@ import onnxruntime as ort
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from gkml.engines import DEFAULT_MODEL  # noqa: E402
 from gkml.model.features import windows  # noqa: E402
 from gkml.model.onnx_backend import session_options  # noqa: E402
 
@@ -55,7 +56,7 @@ def tokens_per_second(sess: ort.InferenceSession, batch: int, length: int, repea
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", type=Path, default=Path("models/gkml-small"), help="holds model.onnx")
+    ap.add_argument("--model", type=Path, default=ROOT / DEFAULT_MODEL, help="holds model.onnx")
     ap.add_argument("--lengths", default="128,256,512", help="window lengths in tokens")
     ap.add_argument("--batches", default="1,4", help="windows per run")
     ap.add_argument("--repeats", type=int, default=20)

@@ -25,6 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from throughput import int8_model, long_reports  # noqa: E402
 
+from gkml.engines import DEFAULT_MODEL  # noqa: E402
+
 
 def corpus(n_synth: int, n_long: int, seed: int) -> dict[str, list[str]]:
     from gkml.training.synth import load_config, make_report
@@ -47,7 +49,7 @@ def cells(text: str, spans) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--model", default=str(ROOT / "models" / "gkml-small"))
+    ap.add_argument("--model", default=str(ROOT / DEFAULT_MODEL))
     ap.add_argument("--variants", default="fp32,int8", help="fp32 (model.onnx), int8 (model.int8.onnx)")
     ap.add_argument("--synth", type=int, default=300, help="synthetic reports (default 300)")
     ap.add_argument("--long", type=int, default=60, help="real-length synthetic reports (default 60)")

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from gkml.assemble.report import assemble  # noqa: E402
-from gkml.engines import get_labeller, label_many  # noqa: E402
+from gkml.engines import DEFAULT_MODEL, get_labeller, label_many  # noqa: E402
 from gkml.evaluate import values_equal  # noqa: E402
 
 log = logging.getLogger("scans")
@@ -133,7 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--workers", type=int, default=2, help="OCR processes")
     ap.add_argument("--engines", default="rules,model")
-    ap.add_argument("--model", default=str(ROOT / "models" / "gkml-small"))
+    ap.add_argument("--model", default=str(ROOT / DEFAULT_MODEL))
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     if not (args.out / "pdf").exists():

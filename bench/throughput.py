@@ -34,6 +34,8 @@ from pathlib import Path
 
 from measure import run_measured  # bench/measure.py, beside this script
 
+from gkml.engines import DEFAULT_ENGINE, DEFAULT_MODEL
+
 ROOT = Path(__file__).resolve().parents[1]
 _SCRIPT = Path(sys.executable).parent / "gkml"
 GKML = [str(_SCRIPT)] if _SCRIPT.is_file() else [sys.executable, "-m", "gkml"]  # the installed command
@@ -45,7 +47,7 @@ CONFIGS = {
     "onnx-w2": ("model", ["--backend", "onnx", "--workers", "2"]),
     "onnx-int8-w1": ("model", ["--backend", "onnx", "--quantize", "--workers", "1"]),
     "onnx-int8-w2": ("model", ["--backend", "onnx", "--quantize", "--workers", "2"]),
-    "default": ("model", []),  # what `gkml predict` does when told nothing
+    "default": (DEFAULT_ENGINE, []),  # what `gkml predict` does when told nothing
 }
 LABELS = {
     "rules": "rules",
@@ -54,7 +56,7 @@ LABELS = {
     "onnx-w2": "model, ONNX fp32, 2 workers x 1 thread",
     "onnx-int8-w1": "model, ONNX int8, 1 process x 2 threads",
     "onnx-int8-w2": "model, ONNX int8, 2 workers x 1 thread",
-    "default": "`gkml predict` default",
+    "default": f"`gkml predict` default ({DEFAULT_ENGINE})",
 }
 _HEADING = re.compile(r"^[一二三四五六七八九十]、", re.M)
 
@@ -140,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=300, help="reports: the 5 samples and N-5 long synthetic ones (default 300)")
     ap.add_argument("--seed", type=int, default=11, help="synthetic corpus seed (default 11: not a training seed)")
-    ap.add_argument("--model", default=str(ROOT / "models" / "gkml-small"), help="model directory")
+    ap.add_argument("--model", default=str(ROOT / DEFAULT_MODEL), help="model directory")
     ap.add_argument("--configs", default="rules,torch,onnx-w1,onnx-w2,onnx-int8-w1,onnx-int8-w2",
                     help=f"comma-separated, in order: {', '.join(CONFIGS)}")  # fmt: skip
     ap.add_argument("--keep", metavar="DIR", help="write the corpus and outputs here (default: a temporary folder)")
@@ -197,11 +199,11 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     from gkml.parallel import default_workers
 
-    default = f"onnx-w{default_workers(len(paths))}"
+    default = f"onnx-w{default_workers(len(paths))}" if DEFAULT_ENGINE == "model" else None
     for name, r in results.items():
         rate = len(paths) / r["wall"]
         label = LABELS[name] + (" (= the default here)" if name == default else "")
-        differ = "-" if ref is None or name in ("rules", "torch") else str(sum(r["cells"][k] != v for k, v in ref.items()))
+        differ = "-" if ref is None or name == "torch" or CONFIGS[name][0] != "model" else str(sum(r["cells"][k] != v for k, v in ref.items()))
         ratio = f"{rules_rate / rate:.1f}x" if rules_rate else "-"
         low, high = r["range"]
         print(f"| {label} | {rate:.2f} | {low:.2f}-{high:.2f} | {chars / r['wall']:,.0f} | {r['wall']:.1f} | {r['cpu']:.1f} | "

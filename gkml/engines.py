@@ -8,8 +8,10 @@ benchmarks — gets its engine and the engine's name from here, so a record, a
 pre-annotation and a benchmark row name the same engine the same way.
 
 - ``rules``: the rule labeller (:mod:`gkml.rules`), no model;
-- ``model``: a trained token classifier (:mod:`gkml.model.predictor`), by default the one
-  shipped in ``models/gkml-small``, run by ONNX Runtime (or torch: :mod:`gkml.model.loader`);
+- ``model`` (the default): a trained token classifier (:mod:`gkml.model.predictor`), by
+  default the one shipped in ``models/gkml-fast`` (a half-width student of
+  ``models/gkml-small``, which reads real reports as well and takes half the time: its model
+  card), run by ONNX Runtime (or torch: :mod:`gkml.model.loader`);
 - ``hybrid``: the model's spans plus the rule spans as fallback candidates.
 """
 
@@ -24,7 +26,7 @@ from gkml.labels import Span
 
 Labeller = Callable[[str], list[Span]]
 DEFAULT_ENGINE = "model"
-DEFAULT_MODEL = "models/gkml-small"
+DEFAULT_MODEL = "models/gkml-fast"
 RULES_PRIOR = 0.8  # a rule span in the hybrid engine: only a model span surer than this outranks it
 
 
@@ -98,7 +100,7 @@ ENGINES: dict[str, Engine] = {
 
 
 def resolve_model_dir(model: str | Path | None = None) -> Path:
-    """The model directory: as given, and for the default ``models/gkml-small`` also the one
+    """The model directory: as given, and for the default (:data:`DEFAULT_MODEL`) also the one
     of this checkout when the working directory has none (``gkml`` run from elsewhere)."""
     path = Path(model or DEFAULT_MODEL)
     if str(model or DEFAULT_MODEL) == DEFAULT_MODEL and not path.exists():

@@ -21,8 +21,11 @@ LABEL2ID: dict[str, int] = {t: i for i, t in enumerate(TAGS)}
 ID2LABEL: dict[int, str] = dict(enumerate(TAGS))
 
 
+GROUPS = ("SEC", "T2", "T3", "T4", "FACT", "META")
+
+
 def group(entity: str) -> str:
-    """Evaluation group of an entity type: SEC, T2, T3, T4, FACT or META."""
+    """Evaluation group of an entity type: one of :data:`GROUPS`."""
     if entity in SECTION_TYPES:
         return "SEC"
     if entity in CELLS:

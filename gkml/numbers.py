@@ -70,6 +70,8 @@ PAGE_NUMBER = re.compile(r"^[ \t]*[-—–―－]{1,2}[ \t]*\d{1,4}[ \t]*[-—�
 
 def is_blank(raw: str) -> bool:
     """True when a printed cell holds no number ("", "—", "/", "无", "－－", …)."""
+    if raw.isascii() and raw.isdigit():
+        return False  # most cells: plain digits
     s = _norm_cell(raw)
     return s in BLANK_TOKENS or raw.strip() in BLANK_TOKENS or (bool(s) and set(s) <= _DASHES)
 
@@ -82,6 +84,8 @@ def parse_cell(raw: str) -> int | float | None:
     ``int``, decimals become ``float``.  Anything else raises ``ValueError``: a cell such as
     "1 2" or "l2" is an extraction problem to report, not a number to repair.
     """
+    if raw.isascii() and raw.isdigit():
+        return int(raw)  # most cells: plain digits, which every check below passes
     if is_blank(raw):
         return None
     if any(unicodedata.digit(c, None) is not None and c not in _PRINTED_DIGITS for c in raw):

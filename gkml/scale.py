@@ -11,7 +11,7 @@ Python API::
     import ray
     from gkml.scale import predict_ray
     ray.init()                      # or ray.init(address="auto") on a cluster
-    predict_ray(paths, Path("out.jsonl"), engine="model", model="models/gkml-small", actors=4)
+    predict_ray(paths, Path("out.jsonl"), engine="model", model="models/gkml-fast", actors=4)
 
 Paths and the model directory must be readable by every node (a shared filesystem); with
 ``address`` unset a local Ray instance is started on this machine.

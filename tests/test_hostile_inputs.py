@@ -49,6 +49,8 @@ def test_the_hostile_batch_gets_one_record_per_input_and_counts_what_it_skips(tm
     assert status == "ok" and warnings == ["2 undecodable byte(s) of 7672 read as U+FFFD (decoded as utf-8)"]
     assert said["README.md named explicitly"][0] == "ok"  # named, so read
     assert "no such file" in said["a path that does not exist"][1]
+    ok = sum(r["status"] == "ok" for r in records)
+    assert 0 < ok < 21 and f"21 inputs: {ok} read, {21 - ok} error records; 0 failed identities" in summary
     reports = tmp_path / "reports"
     assert "4 files skipped in directory scans" in summary
     assert f"skipped\t{reports / 'README.md'}\ta README or licence, not a report" in summary

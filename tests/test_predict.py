@@ -10,6 +10,7 @@ import pytest
 from conftest import FIXTURES, SAMPLES
 
 from gkml.cli import main
+from gkml.engines import DEFAULT_MODEL
 from gkml.evaluate import evaluate_files
 from gkml.predict import expand_inputs
 
@@ -108,9 +109,9 @@ def test_expand_inputs_keeps_unmatched_patterns_and_drops_repeats(tmp_path):
 # ---------------------------------------------------------------------------
 # Engines, resume, one changed number
 
-SHIPPED_MODEL = FIXTURES.parents[1] / "models" / "gkml-small"
+SHIPPED_MODEL = FIXTURES.parents[1] / DEFAULT_MODEL
 SEED000 = SAMPLES / "000_7cbeb50e901d1ece.txt"
-NO_MODEL = pytest.mark.skipif(not (SHIPPED_MODEL / "config.json").is_file(), reason="models/gkml-small not trained yet")
+NO_MODEL = pytest.mark.skipif(not (SHIPPED_MODEL / "config.json").is_file(), reason=f"{DEFAULT_MODEL} not trained yet")
 ENGINES = [
     "rules",
     pytest.param("model", marks=NO_MODEL),

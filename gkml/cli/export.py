@@ -42,7 +42,7 @@ def register(sub, common: argparse.ArgumentParser) -> None:
         "it came from. `gkml predict` then runs it on ONNX Runtime, without torch. `gkml train` exports at the "
         "end of a run; run this for a model trained before, or after copying new weights into a directory.",
     )
-    p.add_argument("model_dir", metavar="MODEL_DIR", help="trained model directory, e.g. models/gkml-small")
+    p.add_argument("model_dir", metavar="MODEL_DIR", help="trained model directory, e.g. models/gkml-fast")
     p.add_argument("--int8", action="store_true",
                    help="also write model.int8.onnx (dynamic int8 quantisation; `gkml predict --quantize` reads it)")  # fmt: skip
     p.add_argument("--opset", type=int, help="ONNX opset (default 18)")

@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 from contextlib import closing
+from dataclasses import dataclass
 from pathlib import Path
 
 from gkml.engines import DEFAULT_ENGINE, DEFAULT_MODEL, ENGINES
@@ -37,6 +38,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from gkml.io import ocr
 
     ocr.configure(workers=args.ocr_workers, progress=not args.quiet)
+    tally = _Tally()
     try:
         if args.ray:
             from gkml.scale import predict_ray
@@ -56,30 +58,27 @@ def cmd_predict(args: argparse.Namespace) -> int:
                                timeout=args.timeout) as pool,
                     closing(pool.predict(todo, progress=not args.quiet)) as reports,
                 ):  # fmt: skip
-                    write_jsonl(reports, out, append=args.resume)
+                    write_jsonl(tally.counted(reports), out, append=args.resume)
             else:
                 labeller = get_labeller(args.engine, args.model, **opts)  # fails here, before the output is touched
                 reports = predict_paths(todo, engine=args.engine, max_bytes=max_bytes, progress=not args.quiet,
                                         labeller=labeller, max_chars=args.max_chars, timeout=args.timeout)  # fmt: skip
                 with closing(reports):  # closed here, not when collected: its bar ends before an interrupt's message
-                    write_jsonl(reports, out, append=args.resume)
+                    write_jsonl(tally.counted(reports), out, append=args.resume)
     except KeyboardInterrupt:
         complete = _complete_lines(out)
         log.error("gkml predict: interrupted; %d records complete in %s. Run the same command with --resume "
                   "to continue", complete, out)  # fmt: skip
         return 130
-    records = ok = failed = inferred = 0
-    for r in _records_since(out, start):
-        records += 1
-        ok += r.status == "ok"
-        failed += sum(1 for c in r.checks if not c.ok and c.severity == "error")
-        inferred += sum(c.inferred for c in r.cells.values())
+    if args.ray:  # Ray's actors wrote the records: count them from the file
+        for r in _records_since(out, start):
+            tally.add(r)
     if args.csv:
         write_wide_csv(read_reports(out), Path(args.csv))
     resumed = f" ({len(paths) - len(todo)} already in the output, {len(todo)} read now)" if args.resume else ""
     print(
-        f"{len(paths)} inputs{resumed}: {ok} read, {records - ok} error records; {failed} failed identities, "
-        f"{inferred} inferred cells. Results: {out}" + (f", {args.csv}" if args.csv else "")
+        f"{len(paths)} inputs{resumed}: {tally.ok} read, {tally.records - tally.ok} error records; "
+        f"{tally.failed} failed identities, {tally.inferred} inferred cells. Results: {out}" + (f", {args.csv}" if args.csv else "")
     )
     if inputs.skipped:
         why = ", ".join(f"{n} {reason}" for reason, n in inputs.skipped_by_reason().items())
@@ -89,6 +88,27 @@ def cmd_predict(args: argparse.Namespace) -> int:
             for source, reason in inputs.skipped:
                 print(f"skipped\t{source}\t{reason}")
     return 0
+
+
+@dataclass
+class _Tally:
+    """What the summary line counts, added up as the records are written (not read back)."""
+
+    records: int = 0
+    ok: int = 0
+    failed: int = 0  # failed identities of severity error
+    inferred: int = 0
+
+    def add(self, r) -> None:
+        self.records += 1
+        self.ok += r.status == "ok"
+        self.failed += sum(1 for c in r.checks if not c.ok and c.severity == "error")
+        self.inferred += sum(c.inferred for c in r.cells.values())
+
+    def counted(self, reports):
+        for r in reports:
+            self.add(r)
+            yield r
 
 
 def _records_since(out: Path, start: int):

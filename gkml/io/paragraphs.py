@@ -101,13 +101,18 @@ PAGE_COLUMNS = 120  # the widest line a page prints (60 Chinese characters): par
 _ROW = re.compile(r"\d\s+[-+]?\d|\d\s+[/—-]|[/—-]\s+\d")  # two values side by side: a table's row, not prose
 
 
+_HAN = re.compile("[\u4e00-\u9fff]")
+
+
 def _columns(line: str) -> int:
     """The line's width as a page prints it: a Chinese character is two columns, a digit one."""
-    return sum(1 if ch.isascii() else 2 for ch in line.strip())
+    line = line.strip()
+    ascii_chars = len(line.encode("ascii", "ignore"))
+    return 2 * len(line) - ascii_chars
 
 
 def _prose(line: str) -> bool:
-    return "|" not in line and not _ROW.search(line) and any("\u4e00" <= ch <= "\u9fff" for ch in line)
+    return "|" not in line and not _ROW.search(line) and _HAN.search(line) is not None
 
 
 def reflow(text: str) -> tuple[str, list[int]]:

@@ -63,8 +63,9 @@ def load_predictor(model_dir: str | Path, backend: str = "auto", **opts: Any) ->
     path = Path(model_dir)
     if not (path / "config.json").is_file():
         raise ValueError(
-            f"{model_dir}: no trained model there (no config.json). Train it with "
-            f"`gkml train configs/small.yaml` (writes models/gkml-small), or use `--engine rules`"
+            f"{model_dir}: no trained model there (no config.json). Train one with `gkml train CONFIG` "
+            f"(configs/small-fast.yaml writes the default, models/gkml-fast, taught by models/gkml-small: "
+            f"configs/small.yaml), or use `--engine rules`"
         )
     key = (str(path.resolve()), backend, tuple(sorted((k, v) for k, v in opts.items() if v is not None)))
     if key not in _CACHE:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from gkml.labels import GROUPS
 from gkml.training.configfile import ConfigError, dump_yaml, from_dict, load_yaml, merge, parse_overrides
 
 __all__ = ["TrainConfig", "Source", "check", "dump_config", "from_dict", "load_config", "parse_overrides", "to_dict"]
@@ -121,6 +122,9 @@ class DistillConfig:
     teacher: str  # a trained gkml model directory
     weight: float = 0.5
     temperature: float = 2.0
+    # groups (SEC, T2, T3, T4, FACT, META) whose tags the gold alone teaches where the teacher's
+    # top tag is not the gold one
+    gold_where_wrong: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -217,6 +221,9 @@ def check(cfg: TrainConfig) -> TrainConfig:
             raise bad("distill.weight", f"must be in (0, 1], got {d.weight}")
         if d.temperature <= 0:
             raise bad("distill.temperature", f"must be > 0, got {d.temperature}")
+        unknown = sorted(set(d.gold_where_wrong) - set(GROUPS))
+        if unknown:
+            raise bad("distill.gold_where_wrong", f"unknown group(s) {unknown}: known {', '.join(GROUPS)}")
     return cfg
 
 

@@ -30,15 +30,13 @@ from typing import Any
 
 from transformers import PrinterCallback, TrainerCallback
 
-from gkml.labels import ID2LABEL, group
+from gkml.labels import GROUPS, ID2LABEL, group
 from gkml.model.features import token_owners
 from gkml.model.network import build_model, check_checkpoint, load_model
 from gkml.training.config import TrainConfig, dump_config
 from gkml.training.data import IGNORE, prepare
 
 __all__ = ["train", "load_model", "entity_scores", "doc_sequences"]
-
-GROUPS = ("SEC", "T2", "T3", "T4", "FACT", "META")
 
 log = logging.getLogger(__name__)
 
@@ -323,7 +321,8 @@ def train(cfg: TrainConfig, resume: bool = False, progress: bool = True) -> dict
         from gkml.training.distill import DistillTrainer
 
         trainer_class = DistillTrainer
-        extra = {"teacher": teacher, "weight": cfg.distill.weight, "temperature": cfg.distill.temperature}
+        d = cfg.distill
+        extra = {"teacher": teacher, "weight": d.weight, "temperature": d.temperature, "gold_where_wrong": d.gold_where_wrong}
     trainer = trainer_class(
         model=model,
         args=training_arguments(cfg, progress),

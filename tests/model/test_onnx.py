@@ -72,7 +72,7 @@ def test_the_default_path_loads_neither_torch_nor_transformers(tmp_path):
     res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert res.stdout.splitlines()[-1].split() == ["0", "False", "False", "True"], res.stderr
     (record,) = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert record["status"] == "ok" and record["engine"] == "model:gkml-small"
+    assert record["status"] == "ok" and record["engine"] == "model:gkml-fast"  # the default model
     assert record["cells"]["t3.new.total"]["value"] is not None
 
 

@@ -108,7 +108,7 @@ def test_shipped_configs_load():
         assert {s.path.rsplit("/", 1)[1] for s in loco.data.train if s.path} == chains - {chain}
         assert [s for s in loco.data.train if not s.path] == [s for s in small.data.train if not s.path]
         assert (loco.model, loco.windowing, loco.training) == (small.model, small.windowing, small.training)
-    # the fast student learns the shipped recipe's data from the shipped model
+    # the default model (the fast student) learns its teacher's data from the teacher
     fast = load_config(ROOT / "configs" / "small-fast.yaml")
     assert (fast.data, fast.training) == (small.data, small.training) and fast.distill.teacher == small.output_dir
     assert fast.model.hidden < small.model.hidden and fast.windowing.max_length < small.windowing.max_length
