@@ -204,23 +204,25 @@ def decode(text: str, offsets: Sequence[tuple[int, int]], probs: np.ndarray, tab
     cell, a "|" (:func:`_breaks`). Its score is the mean probability of X (B-X + I-X) over
     its tokens; ``alts`` holds the two entity types with the highest mean probability.
     """
-    keep = first_tokens(o := _array(offsets))
-    if not keep:
-        return []
-    groups = _groups(text, o, keep, probs.argmax(-1)[keep], table)
-    toks = [t for _, ts in groups for t in ts]
-    return _spans(offsets, groups, probs[toks], table)
+    return _decode(text, offsets, probs, table, lambda rows: rows)
 
 
 def decode_logits(text: str, offsets: Sequence[tuple[int, int]], logits: np.ndarray, table: TagTable) -> list[Span]:
     """:func:`decode` from logits: the best tag is the argmax of the logits, and the softmax
     is taken only over the tokens of spans (most tokens are O)."""
+    return _decode(text, offsets, logits, table, softmax)
+
+
+def _decode(text: str, offsets: Sequence[tuple[int, int]], scores: np.ndarray, table: TagTable, to_probs) -> list[Span]:
+    """What :func:`decode` and :func:`decode_logits` share: ``scores`` (tokens x tags) rank the
+    tags; ``to_probs`` turns the rows of the spans' tokens into probabilities (no copy of the
+    rest)."""
     keep = first_tokens(o := _array(offsets))
     if not keep:
         return []
-    groups = _groups(text, o, keep, logits.argmax(-1)[keep], table)  # no copy of the logits
+    groups = _groups(text, o, keep, scores.argmax(-1)[keep], table)
     toks = [t for _, ts in groups for t in ts]
-    return _spans(offsets, groups, softmax(logits[toks]), table)
+    return _spans(offsets, groups, to_probs(scores[toks]), table)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
