@@ -35,8 +35,8 @@ def infer_cells(cells: dict[str, CellValue], template: str) -> dict[str, CellVal
     """Fill the cells an identity fixes: in an equation whose cells were all read but one,
     that one is the difference; where the cells missing are all on one side and the rest
     already balance, each is 0 (table 3 and 4 hold counts, never below 0: a total of 0 makes
-    every part of it 0); the one cell missing from an equation whose cells are all printed blank
-    is a blank too (a row or column left empty). Filled only when every equation that fixes the cell this way agrees,
+    every part of it 0); the cells missing from an equation whose other cells are all printed blank
+    are blanks too (a row or column left empty). Filled only when every equation that fixes the cell this way agrees,
     the value is a count (≥ 0) and the cell is one the report prints
     (:func:`expected_keys`); repeated while something is filled, as a filled total may fix
     another cell. Returns the new cells (``inferred: true``, raw "", no offsets, the lowest
@@ -56,15 +56,14 @@ def infer_cells(cells: dict[str, CellValue], template: str) -> dict[str, CellVal
             lhs = sum(known[k].value or 0 for k in e.lhs if k in known)
             rhs = sum(known[k].value or 0 for k in e.rhs if k in known)
             score = min((known[k].score for k in e.keys if k in known), default=1.0)
+            all_blank = all(known[k].value is None for k in e.keys if k in known)
             if len(missing) == 1:
                 (m,) = missing
-                value = rhs - lhs if m in e.lhs else lhs - rhs
-                if all(known[k].value is None for k in e.keys if k in known):
-                    value = None  # nothing printed adds up to nothing printed
+                value = None if all_blank else rhs - lhs if m in e.lhs else lhs - rhs
                 proposals.setdefault(m, []).append((round(value, 6) if isinstance(value, float) else value, score))
             elif lhs == rhs and (missing <= set(e.lhs) or missing <= set(e.rhs)):
-                for m in missing:  # counts that add up to nothing are each 0
-                    proposals.setdefault(m, []).append((0, score))
+                for m in missing:  # counts that add up to nothing are each 0; blanks, among blanks
+                    proposals.setdefault(m, []).append((None if all_blank else 0, score))
         filled = False
         for key in (k for k in CELLS if k in proposals):
             values = {v for v, _ in proposals[key]}

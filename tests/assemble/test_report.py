@@ -100,6 +100,18 @@ def test_the_one_cell_missing_among_blanks_is_a_blank():
     assert infer_cells(cells, "2021")["t4.suit_after_review.total"].value == 0
 
 
+def test_cells_missing_among_blanks_are_blanks():
+    """Two cells of a row printed empty, not found (synth03-text.pdf of scripts/render_pages.py:
+    行政复议's 结果维持 and 其他结果 beside three printed blanks): blanks, not 0; beside a printed 0
+    they are the 0s the identity gives."""
+    cells = {f"t4.review.{p}": CellValue(None, "") for p in ("corrected", "pending", "total")}
+    got = infer_cells(cells, "2021")
+    assert {k: (c.value, c.inferred) for k, c in got.items()} == {
+        "t4.review.upheld": (None, True), "t4.review.other": (None, True)}  # fmt: skip
+    cells["t4.review.total"] = CellValue(0, "0")
+    assert {k: c.value for k, c in infer_cells(cells, "2021").items()} == {"t4.review.upheld": 0, "t4.review.other": 0}
+
+
 def test_a_duplicate_claim_is_settled_by_the_identities(spans):
     real = span_of(spans, "t3.granted.person")  # "10"
     at = TEXT.index("收到依申请公开件12件") + len("收到依申请公开件")  # "12" in the prose
