@@ -130,3 +130,23 @@ def test_text_with_a_paragraph_a_line_is_left_as_it_is():
     for seed in sorted(SAMPLES.glob("*.txt")):
         text = seed.read_text(encoding="utf-8")
         assert reflow(text) == (text, list(range(len(text))))
+
+
+def test_ocr_lines_with_ascii_punctuation_are_as_wide_as_the_others():
+    """RapidOCR prints a Chinese line's commas as ASCII ","; on the page they are as wide as a
+    character, so a line of counts and commas is a full line, and the count it ends with joins
+    its counting word (a held-out OCR page of `bench/chains.py`: "近300" / "份")."""
+    lines = [
+        "一是对政务公开工作的重要性认识不足,工作积极性和主动性有待提升。二是工作",
+        "协调力度还不够,公开渠道多而不精,部门间的信息公开还不协同。一是进一步加",
+        "强对《条例》的学习宣传,提高工作人员依法公开的意识和能力,推动政务公开工",
+        "作规范化、制度化。二是健全工作机制,加强日常信息的收集、筛选与发布,确保",
+        "公开内容准确、及时、规范。三是建立健全考核评价机制,将政务公开工作纳入年",
+        "度目标考核,压紧压实工作责任。",
+        "六、其他需要报告的事项",
+        "2021年,我镇梳理公开事项1项,组织政务公开培训1期,发放宣传资料近300",
+        "份,开展政府开放日活动3次,办理人大代表建议3件,编印政府公报2期,办理",
+        "政协委员提案1件。",
+    ]
+    out, _ = reflow("\n".join(lines))
+    assert out.split("\n") == ["".join(lines[:6]), lines[6], "".join(lines[7:])]
