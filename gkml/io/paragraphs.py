@@ -107,8 +107,8 @@ _WIDE_PUNCT = ",;:!?()"
 
 def _columns(line: str) -> int:
     """The line's width as a page prints it: a Chinese character is two columns, a digit one,
-    and so is punctuation set in Chinese text, printed full width even where OCR or
-    normalisation gives it as ASCII ("近300" / "份" wraps a line of ","s as wide as the others)."""
+    punctuation two (a Chinese line prints it full width, even where OCR or normalisation gives
+    it as ASCII: a line of counts and ","s ending "近300" is as wide as the others)."""
     line = line.strip()
     ascii_chars = len(line.encode("ascii", "ignore"))
     return 2 * len(line) - ascii_chars + sum(map(line.count, _WIDE_PUNCT))

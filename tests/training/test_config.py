@@ -112,6 +112,12 @@ def test_shipped_configs_load():
     fast = load_config(ROOT / "configs" / "small-fast.yaml")
     assert (fast.data, fast.training) == (small.data, small.training) and fast.distill.teacher == small.output_dir
     assert fast.model.hidden < small.model.hidden and fast.windowing.max_length < small.windowing.max_length
+    # ... and its leave-one-chain-out runs, taught by the teacher that never saw the chain either
+    for chain in ("pdfminer-text", "ocr-text"):
+        fast_loco = load_config(ROOT / "configs" / f"small-fast-loco-{chain}.yaml")
+        assert fast_loco.data.train == [s for s in fast.data.train if not (s.path or "").endswith(f"/{chain}")]
+        assert fast_loco.distill.teacher == load_config(ROOT / "configs" / f"small-loco-{chain}.yaml").output_dir
+        assert (fast_loco.model, fast_loco.windowing, fast_loco.training) == (fast.model, fast.windowing, fast.training)
 
 
 def test_unusable_config_is_an_error_exit(tmp_path, capsys):
