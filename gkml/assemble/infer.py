@@ -56,13 +56,15 @@ def infer_cells(cells: dict[str, CellValue], template: str) -> dict[str, CellVal
             lhs = sum(known[k].value or 0 for k in e.lhs if k in known)
             rhs = sum(known[k].value or 0 for k in e.rhs if k in known)
             score = min((known[k].score for k in e.keys if k in known), default=1.0)
+            # nothing printed adds up to nothing printed: blanks, among blanks
             all_blank = all(known[k].value is None for k in e.keys if k in known)
             if len(missing) == 1:
                 (m,) = missing
-                value = None if all_blank else rhs - lhs if m in e.lhs else lhs - rhs
-                proposals.setdefault(m, []).append((round(value, 6) if isinstance(value, float) else value, score))
+                value = rhs - lhs if m in e.lhs else lhs - rhs
+                value = None if all_blank else round(value, 6) if isinstance(value, float) else value
+                proposals.setdefault(m, []).append((value, score))
             elif lhs == rhs and (missing <= set(e.lhs) or missing <= set(e.rhs)):
-                for m in missing:  # counts that add up to nothing are each 0; blanks, among blanks
+                for m in missing:  # counts that add up to nothing are each 0
                     proposals.setdefault(m, []).append((None if all_blank else 0, score))
         filled = False
         for key in (k for k in CELLS if k in proposals):
