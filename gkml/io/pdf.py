@@ -62,17 +62,47 @@ def _in(c: dict, bbox: tuple) -> bool:
     return x0 <= (c["x0"] + c["x1"]) / 2 < x1 and top <= (c["top"] + c["bottom"]) / 2 < bottom
 
 
-def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+# How a table-3 row label begins: "一、", "（三）", "2.", or the total's "（七）总计".
+_ROW_START = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.．、]|[（(]?[一二三四五六七八九十]*[)）]?[总小]计")
+
+
+def _continued(cells: list[str | None]) -> int | None:
+    """The slot of the one cell a table's first row on a page prints, if that row is the rest of
+    the row above, cut by the page break (Word lets a row break across pages, so "5.属于三" ends a
+    page with its values and "类内部事务信息" starts the next in slots of its own, all else empty):
+    one cell of words, not the start of a row of its own, and only empty slots after it."""
+    printed = [j for j, c in enumerate(cells) if c]
+    if len(printed) != 1:
+        return None
+    j = printed[0]
+    text = _cell_text(cells[j])
+    after = cells[j + 1:]
+    if len(after) < 3 or any(c != "" for c in after) or _ROW_START.match(text) or not _CJK.search(text):
+        return None
+    return j
+
+
+Carry = tuple[str, list]  # a label's rest that a page break cut off its row, and its boxes
+
+
+def _table_text(table, chars: list[dict], top_of_page: bool = False) -> tuple[str, list[Rect | None], Carry | None]:
     """The table's rows, cells joined by " | ", and a box per character: a cell's characters
     their own, the " | " before a cell that cell's box (so a cell printed as nothing has a place).
 
     A slot that a merged cell covers (pdfplumber's None: a row label spanning three columns, a
     group label spanning rows) is no cell of its own and prints nothing: a Word-made table-3 row
     reads `一、本年新收… | 14 | 2 |`, not `一、本年新收… |  |  | 14 | 2 |`, whose two empty slots
-    would read as blank cells and shift the row by two columns."""
+    would read as blank cells and shift the row by two columns. For the same reason the rest of a
+    label that a page break cut off its row (`_continued`) is no row: it is returned apart, for
+    the row it belongs to on the page before (`_carry_over`)."""
     inside = [c for c in chars if _in(c, table.bbox)]
-    text, rects = "", []
-    for row, cells in zip(table.rows, table.extract(), strict=True):
+    text, rects, carry = "", [], None
+    for n, (row, cells) in enumerate(zip(table.rows, table.extract(), strict=True)):
+        if n == 0 and top_of_page and (j := _continued(cells)) is not None:
+            cell = _cell_text(cells[j])
+            carry = (cell, _char_rects(cell, [c for c in inside if _in(c, row.cells[j])]))
+            continue
         slots = [(bbox, _cell_text(c)) for bbox, c in zip(row.cells, cells, strict=True) if bbox is not None]
         if not any(cell for _, cell in slots):
             continue
@@ -88,14 +118,15 @@ def _table_text(table, chars: list[dict]) -> tuple[str, list[Rect | None]]:
         if closes_row([cell for _, cell in slots], whole=None not in row.cells):
             text += " |"
             rects += [tuple(slots[-1][0])] * 2
-    return text, rects
+    return text, rects, carry
 
 
-def _pdf_page(page) -> tuple[str, list[Rect | None]]:
+def _pdf_page(page) -> tuple[str, list[PageBox | None], Carry | None]:
     """Text lines outside ruled tables (an unruled table's rows cell by cell: `gkml.io.columns`;
     a page set in two columns read column by column: `gkml.io.reading_order`) and ruled tables'
-    rows, merged top to bottom, with a box per character; a paragraph the page wrapped is one
-    line again (`gkml.io.paragraphs`)."""
+    rows, merged top to bottom, with where each character is printed; a paragraph the page
+    wrapped is one line again (`gkml.io.paragraphs`). And the rest of a row label the page
+    break before it cut off, if the page starts with one (`_table_text`)."""
     tables = page.find_tables()
     boxes = [t.bbox for t in tables]
 
@@ -110,8 +141,12 @@ def _pdf_page(page) -> tuple[str, list[Rect | None]]:
                                [line["top"] for line in lines])  # fmt: skip
     rows = grid_rows([line for _, line in ordered])
     items = [(key, *row, True) for (key, _), row in zip(ordered, rows, strict=True)]
+    first = min([key for key, _ in ordered] + [t.bbox[1] for t in tables], default=None)
+    carry = None
     for table in tables:
-        items.append((table.bbox[1], *_table_text(table, page.chars), False))
+        text, rects, cut = _table_text(table, page.chars, top_of_page=table.bbox[1] == first)
+        carry = carry or cut
+        items.append((table.bbox[1], text, rects, False))
     items = sorted((item for item in items if item[1]), key=lambda item: item[0])
     gaps = line_breaks([(piece, piece_rects) if loose else None for _, piece, piece_rects, loose in items])
     text, rects = "", []
@@ -122,10 +157,51 @@ def _pdf_page(page) -> tuple[str, list[Rect | None]]:
             rects += [None] * len(gap)
         text += piece
         rects += piece_rects
-    dx, dy = page.cropbox[0], page.cropbox[1]  # boxes from the top-left of the page as shown (and rendered)
-    if dx or dy:
-        rects = [(r[0] - dx, r[1] - dy, r[2] - dx, r[3] - dy) if r is not None else None for r in rects]
-    return text, rects
+    return text, _on_page(page, rects), carry and (carry[0], _on_page(page, carry[1]))
+
+
+def _on_page(page, rects: list[Rect | None]) -> list[PageBox | None]:
+    """Boxes with their page, from the top-left of the page as shown (and rendered)."""
+    i, dx, dy = page.page_number - 1, page.cropbox[0], page.cropbox[1]
+    return [(i, r[0] - dx, r[1] - dy, r[2] - dx, r[3] - dy) if r is not None else None for r in rects]
+
+
+def _carry_over(pages: list) -> list:
+    """Each page's text with the rest of a row label that a page break cut off (`_table_text`)
+    put back at the end of that label, in the last table row of the page before; where the page
+    before ends in no such row (or was read by OCR), the rest stays a line of its own."""
+    out: list = []
+    for page in pages:
+        if page is None or page[2] is None:
+            out.append(page if page is None else page[:2])
+            continue
+        (cut, cut_boxes), (text, boxes) = page[2], page[:2]
+        at = _label_end(out[-1][0]) if out and out[-1] is not None else None
+        if at is None:
+            out.append((cut + ("\n" if text else "") + text, cut_boxes + ([None] if text else []) + boxes))
+        else:
+            before, before_boxes = out[-1]
+            out[-1] = (before[:at] + cut + before[at:], before_boxes[:at] + cut_boxes + before_boxes[at:])
+            out.append((text, boxes))
+    return out
+
+
+def _label_end(text: str) -> int | None:
+    """Where the label of the page's last table row ends (the row may be followed by a page
+    footer, no more): after its last cell of words, before the " | " of its values."""
+    pos = len(text)
+    for line in reversed(text.split("\n")[-3:]):
+        pos -= len(line)
+        if " | " in line:
+            cells = line.split(" | ")
+            words = [j for j, c in enumerate(cells) if _CJK.search(c)]
+            if not words:
+                return None
+            return pos + sum(len(c) + 3 for c in cells[: words[-1]]) + len(cells[words[-1]])
+        if _CJK.search(line) and len(line) > 12:
+            return None  # prose after the table: the page did not end in a row
+        pos -= 1  # the line break
+    return None
 
 
 _CID = re.compile(r"\(cid:\d+\)")
@@ -159,7 +235,7 @@ def pdf_text(data: bytes, workers: int | None = None) -> tuple[str, OcrInfo | No
 
     if b"%%EOF" not in data[-2048:]:
         raise IngestError("cannot read PDF: truncated (no %%EOF marker at the end)")
-    pages: list[tuple[str, list[Rect | None]] | None] = []  # None: read by OCR
+    pages: list = []  # (text, boxes, a cut label's rest) per page; None: read by OCR
     try:
         with pdfplumber.open(io.BytesIO(data)) as pdf:
             for page in pdf.pages:
@@ -169,22 +245,23 @@ def pdf_text(data: bytes, workers: int | None = None) -> tuple[str, OcrInfo | No
                 page.close()  # drop the page's parsed objects: long reports stay small in memory
     except Exception as e:  # pdfminer raises many unrelated types for broken or encrypted files
         raise IngestError(f"cannot read PDF: {_why(e)}") from None
+    pages = _carry_over(pages)
     todo = [i for i, p in enumerate(pages) if p is None]
     if not todo:
-        text, boxes = _joined([(i, *p) for i, p in enumerate(pages)])  # type: ignore[misc]
+        text, boxes = _joined(pages)
         return text, None, boxes
     return _with_ocr(data, pages, todo, workers)
 
 
-def _joined(parts: list[tuple[int, str, list]]) -> tuple[str, list[PageBox | None]]:
-    """Pages (page index, text, a box per character) joined by line breaks; boxes get their page."""
+def _joined(parts: list[tuple[str, list[PageBox | None]]]) -> tuple[str, list[PageBox | None]]:
+    """Pages (text, where each character is printed) joined by line breaks."""
     text, boxes = "", []
-    for k, (i, t, rects) in enumerate(parts):
+    for k, (t, page_boxes) in enumerate(parts):
         if k:
             text += "\n"
             boxes.append(None)
         text += t
-        boxes += [(i, *r) if r is not None else None for r in rects]
+        boxes += page_boxes
     return text, boxes
 
 
@@ -220,12 +297,12 @@ def _with_ocr(data: bytes, pages: list, todo: list[int], workers: int | None = N
     parts, ocr_boxes, ocr_scores = [], [], []  # per page; OCR's own lists have None on text-layer pages
     for i, page in enumerate(pages):
         if page is not None:
-            parts.append((i, page[0], page[1]))
+            parts.append(page)
             ocr_boxes.append([None] * len(page[0]))
             ocr_scores.append([None] * len(page[0]))
         else:
             got = read[i]
-            parts.append((i, got.text, [tuple(v * to_pt for v in b[1:]) for b in got.boxes]))
+            parts.append((got.text, [(i, *(v * to_pt for v in b[1:])) for b in got.boxes]))
             ocr_boxes.append(list(got.boxes))
             ocr_scores.append(list(got.char_scores))
     text, boxes = _joined(parts)
