@@ -38,6 +38,10 @@ _ITEM = re.compile(
     r"[^\s|]+|\|(?:[^\S\n]{2,}(?=\|)|\s*\n[^\S\n]*(?=\|[^\S\n]*(?:\n|$)))|(?<![^\n])[^\S\n]+(?=\|(?!\|))|\n"
 )
 _PADDING = re.compile(r"[^\S\n]*\|{2,}")  # a line of bars only
+# Table 4's column headers, stacked a character a line ("结\n果\n维\n持"): OCR reads their last
+# line into the line of values, "3 1 0 3 7 持正果结 0 0 1 0 1 持正果结 1 0 1 2 4".
+_T4_HEAD_CHARS = frozenset("结果维持纠正其他尚未审总计")
+_NUMBER_NEXT = re.compile(r"[^\S\n]*\d")
 # A row label's number split from its words ("3.\n补正后申请…" in one-cell-per-line print): no
 # cell, though its characters are a number's (OCR's "0." for a cell 0 is followed by a number)
 _LIST_MARK = re.compile(r"\d{1,2}\.(?=\s*[\u4e00-\u9fff(（“])")
@@ -145,6 +149,8 @@ def _cell_rows(text: str) -> list[list[_Slot]]:
                 rows[-1].append(_Slot(at, m.end(), False))
         elif _cell_like(piece) and not (at in rule_lines or at in page_numbers or _LIST_MARK.match(text, at)):
             rows[-1].append(_Slot(at, m.end(), True))
+        elif set(piece) <= _T4_HEAD_CHARS and rows[-1] and rows[-1][-1].start >= line_start and _NUMBER_NEXT.match(text, m.end()):
+            pass  # between numbers on their line: table 4's stacked headers' last line, read into its values' line by OCR
         else:
             rows.append([])
             labelled = True
@@ -203,7 +209,8 @@ def cell_ordinals(text: str) -> list[int]:
     ordinal on the one token it is read on (:func:`blank_slot`, where its gold tag sits), so
     the cells after it keep their column. Cells are counted from the last piece of text: a
     row label (its number too where it is split from its words: "3.\n补正后…"), a heading or a
-    page footer ("— 3 —" too) restarts the count, and so does the line break
+    page footer ("— 3 —" too) restarts the count (not table 4's stacked headers' last line that OCR
+    read between its values, "3 1 0 3 7 持正果结 0 0 1 0 1 …"), and so does the line break
     after it (a header row's padding is not counted into the unlabelled row below it); a
     line break between cells does not, so one cell per line (seed 000) counts like one row
     per line (seeds 001, 004).

@@ -77,6 +77,16 @@ def test_a_page_number_between_a_header_and_its_row_is_no_cell():
     assert not any(ordinals[text.index("- 12") :])
 
 
+def test_table_4_headers_ocr_read_between_its_values_do_not_restart_the_count():
+    # OCR of table 4 whose headers stand a character a line: their last line ("持正果结") is read
+    # into the line of values, between its groups of five (chain-41-000100 of bench/chains.py)
+    text = "果果他未总果果他未总\n维纠结审计维纠结审计\n3 1 0 3 7 持正果结 0 0 1 0 1 持正果结 1 0 1 2 4\n五、存在的主要问题"
+    assert [o for _, o, _ in _cells(text)] == list(range(1, 16))
+    assert _cells(text)[-1] == ("4", 15, True)
+    # a header word at the start of a line of values, or after one, is still text that starts a row
+    assert [o for _, o, _ in _cells("总计 3 1\n3 1 总计")] == [1, 2, 1, 2]
+
+
 def test_a_row_labels_number_split_from_its_words_is_no_cell():
     # pypdfium2 after a page break, one cell a line: "3." of the next row's label had been the
     # row's eighth cell, so its 总计 was read as 小计 (chain-41-000000 of bench/chains.py)
