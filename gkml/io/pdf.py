@@ -2,7 +2,8 @@
 
 pdfplumber finds each page's ruled tables, whose rows become one line each (cells joined by
 " | ", the shape the model reads for every input kind), and the lines outside them; both are
-merged top to bottom. Scanners and some converters leave a text layer that is empty or garbage
+merged top to bottom. A row that a page break cut (Word lets a row break across pages) is one
+row again: the rest of its label, printed at the top of the next page, goes back to its end. Scanners and some converters leave a text layer that is empty or garbage
 (`junk_text_layer`): such a page is rendered and read by OCR (`gkml.io.ocr`), and the
 `OcrInfo` of the result says where on which page each of its characters was printed.
 """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from gkml.io.pdf import pdf_text
+from gkml.io.pdf import _carry_over, pdf_text
 from gkml.training.chains import corpus as C
 from gkml.training.chains.document import Style
 from gkml.training.synth.config import load_config
@@ -31,3 +31,27 @@ def test_a_row_label_cut_by_a_page_break_is_joined_to_its_row(tmp_path):
     pages = [boxes[at + k][0] for k in range(len(label))]
     assert pages[0] < pages[-1]  # the label's rest keeps where it was printed: the next page
     assert not [line for line in lines if re.fullmatch(r"[ |]*[^\s|\d]+(?: \| ?)+", line)]  # no row of a label's rest
+
+
+def _page(text: str, page: int) -> list:
+    return [(page, float(k), 0.0, k + 1.0, 1.0) if ch not in "\n " else None for k, ch in enumerate(text)]
+
+
+def test_a_cut_label_goes_to_the_last_row_of_the_page_before_past_its_footer():
+    before = "(三)不予公开 | 5.属于三 | 0 | 0 | 7\n— 3 —"
+    after = "6.属于四类过程性信息 | 0 | 0 | 0"
+    rest = "类内部事务信息"
+    (text1, boxes1), (text2, _) = _carry_over([(before, _page(before, 2), None), (after, _page(after, 3), (rest, _page(rest, 3)))])
+    assert text1 == "(三)不予公开 | 5.属于三类内部事务信息 | 0 | 0 | 7\n— 3 —"
+    assert text2 == after
+    at = text1.index(rest)
+    assert [b[0] for b in boxes1[at - 1 : at + 2]] == [2, 3, 3] and len(boxes1) == len(text1)
+
+
+def test_a_cut_label_stays_a_line_of_its_own_where_the_page_before_ends_in_prose():
+    before = "5.属于三 | 0 | 0\n本机关在2024年度共收到政府信息公开申请7件,均已按时答复。"
+    after = "6.属于四类过程性信息 | 0 | 0"
+    rest = "类内部事务信息"
+    (text1, _), (text2, boxes2) = _carry_over([(before, _page(before, 0), None), (after, _page(after, 1), (rest, _page(rest, 1)))])
+    assert text1 == before
+    assert text2 == rest + "\n" + after and len(boxes2) == len(text2)
