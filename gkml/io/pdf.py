@@ -11,6 +11,7 @@ row again: the rest of its label, printed at the top of the next page, goes back
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import unicodedata
 from collections import deque
@@ -168,16 +169,24 @@ def _on_page(page, rects: list[Rect | None]) -> list[PageBox | None]:
 
 
 def _carry_over(pages: list) -> list:
-    """Each page's text with the rest of a row label that a page break cut off (`_table_text`)
-    put back at the end of that label, in the last table row of the page before; where the page
-    before ends in no such row (or was read by OCR), the rest stays a line of its own."""
+    """Each page's text with the rest of a row label that a page break cut off put back at the
+    end of that label, in the last table row of the page before: a ruled table's (`_table_text`)
+    or an unruled one's (`_unruled_rest`). Where the page before ends in no table row (or was
+    read by OCR), a ruled table's rest stays a line of its own and an unruled one's where it is."""
     out: list = []
     for page in pages:
-        if page is None or page[2] is None:
+        at = _label_end(out[-1][0]) if page is not None and out and out[-1] is not None else None
+        if page is None or (page[2] is None and at is None):
             out.append(page if page is None else page[:2])
             continue
-        (cut, cut_boxes), (text, boxes) = page[2], page[:2]
-        at = _label_end(out[-1][0]) if out and out[-1] is not None else None
+        text, boxes = page[:2]
+        if page[2] is not None:
+            cut, cut_boxes = page[2]
+        elif (found := _unruled_rest(text, boxes, out[-1][0])) is not None:
+            (cut, cut_boxes), (text, boxes) = found
+        else:
+            out.append((text, boxes))
+            continue
         if at is None:
             out.append((cut + ("\n" if text else "") + text, cut_boxes + ([None] if text else []) + boxes))
         else:
@@ -187,21 +196,54 @@ def _carry_over(pages: list) -> list:
     return out
 
 
+# A line of a row label's rest in an unruled table: a few words, no number, no cell, no space.
+_FRAGMENT = re.compile(r"[\u4e00-\u9fff“”‘’、，,：:（）()]{1,12}")
+
+
+def _unruled_rest(text: str, boxes: list, before: str) -> tuple[Carry, tuple[str, list]] | None:
+    """The rest of a row label that a page break cut in a table without rules, and the page
+    without it: the short lines of words that open the page (after the table's header printed
+    again: lines the page before printed too) up to a numbered row, as "四类过" / "程性信" /
+    "息" before "7.属于…" where "6.属于 | 0 | …" ended the page before."""
+    seen = {line.strip() for line in before.split("\n") if line.strip()}
+    lines = text.split("\n")
+    k = 0
+    while k < len(lines) and lines[k].strip() in seen:
+        k += 1
+    j = k
+    while j < len(lines) and _FRAGMENT.fullmatch(lines[j]) and not _ROW_START.match(lines[j]):
+        j += 1
+    if j == len(lines) or not _ROW_START.match(lines[j]) or sum(map(len, lines[k:j])) < 3:
+        return None
+    a = sum(len(line) + 1 for line in lines[:k])
+    b = sum(len(line) + 1 for line in lines[:j])
+    keep = [i for i in range(a, b) if text[i] != "\n"]
+    return ("".join(text[i] for i in keep), [boxes[i] for i in keep]), (text[:a] + text[b:], boxes[:a] + boxes[b:])
+
+
 def _label_end(text: str) -> int | None:
-    """Where the label of the page's last table row ends (the row may be followed by a page
-    footer, no more): after its last cell of words, before the " | " of its values."""
-    pos = len(text)
-    for line in reversed(text.split("\n")[-3:]):
-        pos -= len(line)
+    """Where the label of the page's last table row ends: after its last cell of words, before
+    the " | " of its values, or, where the row's label wrapped below its values (an unruled
+    table's "1.申请人无正当理由 | 0 | …" / "逾期不补正、行政机"), after its last line. Only a page
+    footer may follow ("— 4 —", "第 4 页"); None if the page does not end in a table row."""
+    lines = text.split("\n")
+    ends = list(itertools.accumulate(len(line) + 1 for line in lines))  # where each line ends, +1
+    wrapped = None
+    for k in range(len(lines) - 1, max(len(lines) - 5, -1), -1):
+        line = lines[k]
         if " | " in line:
+            if wrapped is not None:
+                return wrapped
             cells = line.split(" | ")
             words = [j for j, c in enumerate(cells) if _CJK.search(c)]
             if not words:
                 return None
-            return pos + sum(len(c) + 3 for c in cells[: words[-1]]) + len(cells[words[-1]])
-        if _CJK.search(line) and len(line) > 12:
+            return ends[k] - 1 - len(line) + sum(len(c) + 3 for c in cells[: words[-1]]) + len(cells[words[-1]])
+        if not _CJK.search(line) or re.search(r"\d", line) and len(line) <= 12:
+            continue  # a page footer
+        if len(line) > 12:
             return None  # prose after the table: the page did not end in a row
-        pos -= 1  # the line break
+        wrapped = ends[k] - 1 if wrapped is None else wrapped
     return None
 
 

@@ -33,6 +33,23 @@ def test_a_row_label_cut_by_a_page_break_is_joined_to_its_row(tmp_path):
     assert not [line for line in lines if re.fullmatch(r"[ |]*[^\s|\d]+(?: \| ?)+", line)]  # no row of a label's rest
 
 
+def test_a_row_label_cut_by_a_page_break_in_an_unruled_table_is_joined_to_its_row(tmp_path):
+    # Without rules, the rest of "2.申请人逾期未按收费…" opens the next page in lines of its own
+    # after the table's header printed again; it goes back after the label's last line
+    style = Style(page="B5", margins_mm=(20, 20, 20, 20), ruled=False, repeat_header=True, vertical_group="rotated",
+                  label_share=0.33, table_width=0.95)  # fmt: skip
+    config = load_config()
+    d = C.draw(0, 5, config)
+    C.build(0, 5, config, ["pdfplumber-ingest"], keep=tmp_path, style=style, indices=[0])
+    text, _, boxes = pdf_text((tmp_path / "pdf" / f"{d.id}.pdf").read_bytes())
+    lines = text.split("\n")
+    k = lines.index("人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请")
+    assert lines[k - 1].startswith("2.申请 | ")
+    at = text.index("人逾期未按")
+    assert boxes[at][0] + 1 == boxes[at + 3][0]  # "未按…" keeps where it was printed: the next page
+    assert "申请" not in lines[k + 1 :] and "公开申请" not in lines[k + 1 :]
+
+
 def _page(text: str, page: int) -> list:
     return [(page, float(k), 0.0, k + 1.0, 1.0) if ch not in "\n " else None for k, ch in enumerate(text)]
 
@@ -55,3 +72,11 @@ def test_a_cut_label_stays_a_line_of_its_own_where_the_page_before_ends_in_prose
     (text1, _), (text2, boxes2) = _carry_over([(before, _page(before, 0), None), (after, _page(after, 1), (rest, _page(rest, 1)))])
     assert text1 == before
     assert text2 == rest + "\n" + after and len(boxes2) == len(text2)
+
+
+def test_a_cut_label_goes_after_the_line_its_label_wrapped_to_below_its_values():
+    before = "(六)其他处 1.申请人无正当理由 | -- | —\n理 逾期不补正、行政机\n— 5 —"
+    after = "2.申请人逾期未按收费 | 0 | 0"
+    rest = "关不再处理其政府信息公开申请"
+    (text1, _), _ = _carry_over([(before, _page(before, 4), None), (after, _page(after, 5), (rest, _page(rest, 5)))])
+    assert text1.split("\n")[1] == "理 逾期不补正、行政机关不再处理其政府信息公开申请"
