@@ -3,9 +3,10 @@
 pdfplumber finds each page's ruled tables, whose rows become one line each (cells joined by
 " | ", the shape the model reads for every input kind), and the lines outside them; both are
 merged top to bottom. A row that a page break cut (Word lets a row break across pages) is one
-row again: the rest of its label, printed at the top of the next page, goes back to its end. Scanners and some converters leave a text layer that is empty or garbage
-(`junk_text_layer`): such a page is rendered and read by OCR (`gkml.io.ocr`), and the
-`OcrInfo` of the result says where on which page each of its characters was printed.
+row again: the rest of its label, printed at the top of the next page, goes back to its end.
+Scanners and some converters leave a text layer that is empty or garbage (`junk_text_layer`):
+such a page is rendered and read by OCR (`gkml.io.ocr`), and the `OcrInfo` of the result says
+where on which page each of its characters was printed.
 """
 
 from __future__ import annotations
@@ -175,24 +176,19 @@ def _carry_over(pages: list) -> list:
     read by OCR), a ruled table's rest stays a line of its own and an unruled one's where it is."""
     out: list = []
     for page in pages:
-        at = _label_end(out[-1][0]) if page is not None and out and out[-1] is not None else None
-        if page is None or (page[2] is None and at is None):
-            out.append(page if page is None else page[:2])
+        if page is None:
+            out.append(None)
             continue
-        text, boxes = page[:2]
-        if page[2] is not None:
-            cut, cut_boxes = page[2]
-        elif (found := _unruled_rest(text, boxes, out[-1][0])) is not None:
-            (cut, cut_boxes), (text, boxes) = found
-        else:
-            out.append((text, boxes))
-            continue
-        if at is None:
-            out.append((cut + ("\n" if text else "") + text, cut_boxes + ([None] if text else []) + boxes))
-        else:
+        text, boxes, cut = page
+        at = _label_end(out[-1][0]) if out and out[-1] is not None else None
+        if cut is None and at is not None and (found := _unruled_rest(text, boxes, out[-1][0])) is not None:
+            cut, (text, boxes) = found
+        if cut is not None and at is not None:
             before, before_boxes = out[-1]
-            out[-1] = (before[:at] + cut + before[at:], before_boxes[:at] + cut_boxes + before_boxes[at:])
-            out.append((text, boxes))
+            out[-1] = (before[:at] + cut[0] + before[at:], before_boxes[:at] + cut[1] + before_boxes[at:])
+        elif cut is not None:
+            text, boxes = cut[0] + ("\n" if text else "") + text, cut[1] + ([None] if text else []) + boxes
+        out.append((text, boxes))
     return out
 
 
@@ -239,7 +235,7 @@ def _label_end(text: str) -> int | None:
             if not words:
                 return None
             return ends[k] - 1 - len(line) + sum(len(c) + 3 for c in cells[: words[-1]]) + len(cells[words[-1]])
-        if not _CJK.search(line) or re.search(r"\d", line) and len(line) <= 12:
+        if not _CJK.search(line) or (re.search(r"\d", line) and len(line) <= 12):
             continue  # a page footer
         if len(line) > 12:
             return None  # prose after the table: the page did not end in a row
