@@ -7,7 +7,8 @@ back by every extractor a report meets before gkml (gkml.training.chains), the g
 writes OUT/<chain>/reports.jsonl per chain (a `kind: synth` source for `gkml train`), in batches
 (one LibreOffice process per batch), and prints what each chain kept and lost. Measured on the
 shared 2-core machine under load: 20 reports through the 8 chains but OCR in 67 s; the OCR corpus
-below (24 reports, 12 of them 64 pages) 22.5 CPU-minutes, 59 minutes of wall time.
+below (24 reports, 12 of them 64 pages) 22.5 CPU-minutes, 59 minutes of wall time; the
+held-out one (32 reports) 15 CPU-minutes, 12.5 minutes of wall time.
 
 The OCR chains are built once and kept in the repository, compressed: for ``ocr-text`` a training
 corpus and a held-out one that bench/chains.py scores (seed 41, as the bench's other chains;
@@ -15,7 +16,7 @@ reports 100+, so none is one the bench typesets itself); for ``ocr-ingest`` (gkm
 the scanned pages) a training corpus, judged by the scan set (bench/scans.py, seed 7):
 
     python scripts/build_chains.py --n 24 --seed 31 --chains ocr-text --gz corpora/chains-ocr.jsonl.gz
-    python scripts/build_chains.py --n 8 --seed 41 --start 100 --chains ocr-text --gz corpora/chains-ocr-eval.jsonl.gz
+    python scripts/build_chains.py --n 32 --seed 41 --start 100 --chains ocr-text --gz corpora/chains-ocr-eval.jsonl.gz
     python scripts/build_chains.py --n 24 --seed 33 --chains ocr-ingest --gz corpora/chains-ocr-ingest.jsonl.gz
     python scripts/build_chains.py --unpack corpora/chains-ocr.jsonl.gz -o data/chains/train
 

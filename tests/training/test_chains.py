@@ -211,7 +211,7 @@ def test_reading_order_joins_boxes_of_a_line_left_to_right():
 
 
 @pytest.mark.parametrize(("name", "chain", "n"),
-                         [("chains-ocr", "ocr-text", 20), ("chains-ocr-eval", "ocr-text", 8),
+                         [("chains-ocr", "ocr-text", 20), ("chains-ocr-eval", "ocr-text", 32),
                           ("chains-ocr-ingest", "ocr-ingest", 20)])  # fmt: skip
 def test_committed_ocr_corpus_carries_its_cells(name, chain, n):
     """corpora/chains-ocr*.jsonl.gz (OCR of rendered pages, built once: RapidOCR's plain text to
