@@ -12,7 +12,8 @@ box, so a count is still shown where it was printed, over two lines.
 
 Plain text an extractor printed from a PDF (pdfium's, OCR's reading order) has lost the boxes
 but kept the wrap: most of its prose lines are as wide as each other, and :func:`reflow` joins
-a line of that width to the next as the geometry would.
+a line of that width to the next as the geometry would. Where its paragraphs are a line each but
+a page break cut one between a count and its counting word, :func:`join_cut_counts` joins them.
 """
 
 from __future__ import annotations
@@ -160,9 +161,42 @@ def reflow(text: str) -> tuple[str, list[int]]:
     return "".join(out), offs
 
 
+_PAGE_NO = re.compile(r"第\s*\d+\s*页")  # a page footer, "第5页" ("第5页 共9页")
+LONG_PROSE = 40  # columns (20 Chinese characters): a line of a paragraph, not a table's label and value
+
+
+def join_cut_counts(text: str) -> tuple[str, list[int]]:
+    """``text`` without the line breaks that cut a count from its counting word inside a
+    paragraph, and offsets[i] = the index in ``text`` of out[i].
+
+    Where a page break falls inside a paragraph, plain text keeps the break even where each
+    paragraph is otherwise one line (OCR's text read page by page): "…、政策文件17" / "件、公共资源…",
+    "市长信箱来信20" / "余件、…". A long line of prose that ends in a number, followed by prose that
+    opens with a Chinese character and no heading, is one paragraph: the count and what it counts
+    are read together. A table's row (values side by side), a label with its one value (short),
+    a heading and a page footer keep their breaks."""
+    lines = text.split("\n")
+    out, offs, pos = [], [], 0
+    for k, line in enumerate(lines):
+        out.append(line)
+        offs.extend(range(pos, pos + len(line)))
+        pos += len(line)
+        if k + 1 == len(lines):
+            break
+        nxt = lines[k + 1]
+        if not (line[-1:].isdigit() and _prose(line) and _columns(line) >= LONG_PROSE and _HAN.match(nxt)
+                and _prose(nxt) and not _HEADING.match(nxt) and not _PAGE_NO.match(nxt)):  # fmt: skip
+            out.append("\n")
+            offs.append(pos)
+        pos += 1
+    return "".join(out), offs
+
+
 def read_plain(raw: str) -> tuple[str, list[int]]:
     """Plain text as gkml reads a text file: normalised (`gkml.io.normalise`), then its wrapped
-    paragraphs joined (:func:`reflow`); offsets[i] = the index in ``raw`` of out[i]."""
+    paragraphs joined (:func:`reflow`, :func:`join_cut_counts`); offsets[i] = the index in
+    ``raw`` of out[i]."""
     text, offsets = normalise(raw)
     text, moved = reflow(text)
-    return text, [offsets[i] for i in moved]
+    text, cut = join_cut_counts(text)
+    return text, [offsets[moved[i]] for i in cut]

@@ -8,7 +8,7 @@ import cv2
 import pytest
 
 from gkml.io.ingest import ingest
-from gkml.io.paragraphs import _columns, hard_wraps, joint, reflow
+from gkml.io.paragraphs import _columns, hard_wraps, joint, read_plain, reflow
 from gkml.training.chains.typeset import to_pdf
 from gkml.training.synth.ocr_layout import pdf_to_images
 
@@ -150,3 +150,16 @@ def test_ocr_lines_with_ascii_punctuation_are_as_wide_as_the_others():
     ]
     out, _ = reflow("\n".join(lines))
     assert out.split("\n") == ["".join(lines[:6]), lines[6], "".join(lines[7:])]
+
+
+def test_a_page_break_between_a_count_and_its_counting_word_is_dropped_in_one_line_paragraphs():
+    # OCR text read page by page: each paragraph one line, but a page break cuts one in two
+    # between a count and its counting word (a held-out OCR draw of bench/chains.py, seed 51)
+    para = "2024年,我乡通过政府门户网站主动公开人事任免信息7条、招录招聘信息79条、政府公报1期、政策文件17"
+    raw = f"{para}\n件、公共资源配置信息27条。\n(二)依申请公开情况。2024年未收到申请。"
+    text, offsets = read_plain(raw)
+    assert text == f"{para}件、公共资源配置信息27条。\n(二)依申请公开情况。2024年未收到申请。"
+    assert [raw[i] for i in offsets] == list(text)
+    # a label and its value, a heading, a page footer keep their line breaks
+    for kept in ("行政许可 22206\n第二十条第(六)项", f"{para}\n第5页", f"{para}\n(三)其他"):
+        assert read_plain(kept)[0] == kept
