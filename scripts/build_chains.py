@@ -12,11 +12,13 @@ held-out one (32 reports) 15 CPU-minutes, 12.5 minutes of wall time.
 
 The OCR chains are built once and kept in the repository, compressed: for ``ocr-text`` a training
 corpus and a held-out one that bench/chains.py scores (seed 41, as the bench's other chains;
-reports 100+, so none is one the bench typesets itself); for ``ocr-ingest`` (gkml's own reading of
+reports 100+, so none is one the bench typesets itself), and a second held-out draw (seed 51) to
+look for errors in without looking at the one that judges (``bench/chains.py --ocr`` it); for ``ocr-ingest`` (gkml's own reading of
 the scanned pages) a training corpus, judged by the scan set (bench/scans.py, seed 7):
 
     python scripts/build_chains.py --n 24 --seed 31 --chains ocr-text --gz corpora/chains-ocr.jsonl.gz
     python scripts/build_chains.py --n 32 --seed 41 --start 100 --chains ocr-text --gz corpora/chains-ocr-eval.jsonl.gz
+    python scripts/build_chains.py --n 12 --seed 51 --chains ocr-text --gz corpora/chains-ocr-dev.jsonl.gz
     python scripts/build_chains.py --n 24 --seed 33 --chains ocr-ingest --gz corpora/chains-ocr-ingest.jsonl.gz
     python scripts/build_chains.py --unpack corpora/chains-ocr.jsonl.gz -o data/chains/train
 

@@ -210,10 +210,12 @@ def test_reading_order_joins_boxes_of_a_line_left_to_right():
     assert X.reading_order(boxes, ["12", "一、本年新收", "量"]) == "一、本年新收 12\n量"
 
 
-@pytest.mark.parametrize(("name", "chain", "n"),
-                         [("chains-ocr", "ocr-text", 20), ("chains-ocr-eval", "ocr-text", 32),
-                          ("chains-ocr-ingest", "ocr-ingest", 20)])  # fmt: skip
-def test_committed_ocr_corpus_carries_its_cells(name, chain, n):
+# the dev draw's share is lower: two of its reports print blanks as "/", which
+# OCR reads as "1" (148 cells)
+@pytest.mark.parametrize(("name", "chain", "n", "spelled"),
+                         [("chains-ocr", "ocr-text", 20, 0.95), ("chains-ocr-eval", "ocr-text", 32, 0.95),
+                          ("chains-ocr-dev", "ocr-text", 12, 0.9), ("chains-ocr-ingest", "ocr-ingest", 20, 0.95)])  # fmt: skip
+def test_committed_ocr_corpus_carries_its_cells(name, chain, n, spelled):
     """corpora/chains-ocr*.jsonl.gz (OCR of rendered pages, built once: RapidOCR's plain text to
     train on and one held out for bench/chains.py; gkml's own reading of the scans, for a run
     that trains on it):
@@ -235,7 +237,7 @@ def test_committed_ocr_corpus_carries_its_cells(name, chain, n):
                     read = "unreadable"
                 right += read == r["cells"][s["label"]]
                 total += 1
-    assert total > 100 * n and right / total > 0.95
+    assert total > 100 * n and right / total > spelled
     if chain == "ocr-ingest":  # gkml's table form, as `gkml predict` reads a scan: rows of slots
         assert all(re.search(r"^.+ \| \d+ \| \d+ \| \d+", r["text"], re.M) for r in records if r["cells"])
 
