@@ -1,4 +1,4 @@
-"""Reading a Word-made PDF's ruled tables (gkml.io.pdf), typeset by LibreOffice for real."""
+"""Reading a Word-made PDF's tables where a page break cuts a row (gkml.io.pdf), typeset by LibreOffice for real."""
 
 from __future__ import annotations
 
