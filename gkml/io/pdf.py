@@ -66,13 +66,14 @@ def _in(c: dict, bbox: tuple) -> bool:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
+_DIGIT = re.compile(r"\d")
 # How a table-3 row label begins: "一、", "（三）", "2.", or the total's "（七）总计".
 _ROW_START = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.．、]|[（(]?[一二三四五六七八九十]*[)）]?[总小]计")
 
 
 def _continued(cells: list[str | None]) -> int | None:
-    """The slot of the one cell a table's first row on a page prints, if that row is the rest of
-    the row above, cut by the page break (Word lets a row break across pages, so "5.属于三" ends a
+    """The slot of the one cell a table's first row on a page prints (after its header, where
+    that is printed again), if that row is the rest of the row above, cut by the page break (Word lets a row break across pages, so "5.属于三" ends a
     page with its values and "类内部事务信息" starts the next in slots of its own, all else empty):
     one cell of words, not the start of a row of its own, and only empty slots after it."""
     printed = [j for j, c in enumerate(cells) if c]
@@ -101,11 +102,15 @@ def _table_text(table, chars: list[dict], top_of_page: bool = False) -> tuple[st
     the row it belongs to on the page before (`_carry_over`)."""
     inside = [c for c in chars if _in(c, table.bbox)]
     text, rects, carry = "", [], None
-    for n, (row, cells) in enumerate(zip(table.rows, table.extract(), strict=True)):
-        if n == 0 and top_of_page and (j := _continued(cells)) is not None:
+    heading = top_of_page  # rows so far are the table's header, printed again on a new page
+    for row, cells in zip(table.rows, table.extract(), strict=True):
+        if heading and (j := _continued(cells)) is not None:
             cell = _cell_text(cells[j])
             carry = (cell, _char_rects(cell, [c for c in inside if _in(c, row.cells[j])]))
+            heading = False
             continue
+        printed = [c for c in cells if c]
+        heading = heading and not any(map(_DIGIT.search, printed)) and not (printed and _ROW_START.match(_cell_text(printed[0])))
         slots = [(bbox, _cell_text(c)) for bbox, c in zip(row.cells, cells, strict=True) if bbox is not None]
         if not any(cell for _, cell in slots):
             continue
@@ -235,7 +240,7 @@ def _label_end(text: str) -> int | None:
             if not words:
                 return None
             return ends[k] - 1 - len(line) + sum(len(c) + 3 for c in cells[: words[-1]]) + len(cells[words[-1]])
-        if not _CJK.search(line) or (re.search(r"\d", line) and len(line) <= 12):
+        if not _CJK.search(line) or (_DIGIT.search(line) and len(line) <= 12):
             continue  # a page footer
         if len(line) > 12:
             return None  # prose after the table: the page did not end in a row
