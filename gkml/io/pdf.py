@@ -73,9 +73,10 @@ _ROW_START = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三�
 
 def _continued(cells: list[str | None]) -> int | None:
     """The slot of the one cell a table's first row on a page prints (after its header, where
-    that is printed again), if that row is the rest of the row above, cut by the page break (Word lets a row break across pages, so "5.属于三" ends a
-    page with its values and "类内部事务信息" starts the next in slots of its own, all else empty):
-    one cell of words, not the start of a row of its own, and only empty slots after it."""
+    that is printed again), if that row is the rest of the row above, cut by the page break:
+    Word lets a row break across pages, so "5.属于三" ends a page with its values and
+    "类内部事务信息" starts the next in slots of its own, all else empty. One cell of words, not
+    the start of a row of its own, and only empty slots after it."""
     printed = [j for j, c in enumerate(cells) if c]
     if len(printed) != 1:
         return None
@@ -109,8 +110,8 @@ def _table_text(table, chars: list[dict], top_of_page: bool = False) -> tuple[st
             carry = (cell, _char_rects(cell, [c for c in inside if _in(c, row.cells[j])]))
             heading = False
             continue
-        printed = [c for c in cells if c]
-        heading = heading and not any(map(_DIGIT.search, printed)) and not (printed and _ROW_START.match(_cell_text(printed[0])))
+        printed = [_cell_text(c) for c in cells if c]
+        heading = heading and not any(map(_DIGIT.search, printed)) and not (printed and _ROW_START.match(printed[0]))
         slots = [(bbox, _cell_text(c)) for bbox, c in zip(row.cells, cells, strict=True) if bbox is not None]
         if not any(cell for _, cell in slots):
             continue
