@@ -49,6 +49,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from gkml.io.paragraphs import PAGE_FOOTER
 from gkml.numbers import parse_cell
 from gkml.rules.cells import Cell, tokenise
 from gkml.rules.rows import GROUP_RE, NUMBERED, ROW_PATTERNS, clean_label, match_row
@@ -67,8 +68,6 @@ from gkml.schema import (
 # a table's values printed column by column after all its labels (pdfminer's text of a PDF table).
 COLUMN_WISE = 27
 MIN_ROWS = 3  # row labels a table printed without values shows: a stray label word or two is no table
-# Page numbers the rule tokeniser would read as a value ("第 2 页", "共3页"): layout, not a cell.
-_PAGE_NO = re.compile(r"^[ \t]*[第共][ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,,/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?[ \t]*$", re.M)
 # A page's running header, the report's title with its year ("XX乡2020年政府信息公开工作年度报告"):
 # layout too, wherever a page break falls inside a table.
 _RUNNING_TITLE = re.compile(r"^[^\n。|]{0,60}年度报告[^\n。|]{0,20}$", re.M)
@@ -127,7 +126,7 @@ def blank_cells(text: str, cells: Mapping[str, CellValue], template: str) -> dic
     if template == "none" or (_keys(template, True) <= cells.keys() and "小计" not in text):
         return {}  # every cell read, no 小计 row printed (the common case): nothing to fill
     masked = text
-    for layout in (_PAGE_NO, _RUNNING_TITLE):
+    for layout in (PAGE_FOOTER, _RUNNING_TITLE):  # the rule tokeniser would read their numbers as values
         masked = layout.sub(lambda m: " " * len(m.group()), masked)
     runs, heads = _scan(tokenise(masked), template, masked)
     found: dict[str, int] = {}  # key → where its blank is printed

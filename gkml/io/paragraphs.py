@@ -161,7 +161,8 @@ def reflow(text: str) -> tuple[str, list[int]]:
     return "".join(out), offs
 
 
-_PAGE_NO = re.compile(r"第\s*\d+\s*页")  # a page footer, "第5页" ("第5页 共9页")
+# A page footer in words on a line of its own ("第 2 页", "共3页", "第5页 共9页"): layout, not prose.
+PAGE_FOOTER = re.compile(r"^[ \t]*[第共][ \t]*\d{1,3}[ \t]*页(?:[ \t]*[,,/]?[ \t]*共[ \t]*\d{1,3}[ \t]*页)?[ \t]*$", re.M)
 LONG_PROSE = 40  # columns (20 Chinese characters): a line of a paragraph, not a table's label and value
 
 
@@ -185,7 +186,7 @@ def join_cut_counts(text: str) -> tuple[str, list[int]]:
             break
         nxt = lines[k + 1]
         if not (line[-1:].isdigit() and _prose(line) and _columns(line) >= LONG_PROSE and _HAN.match(nxt)
-                and _prose(nxt) and not _HEADING.match(nxt) and not _PAGE_NO.match(nxt)):  # fmt: skip
+                and _prose(nxt) and not _HEADING.match(nxt) and not PAGE_FOOTER.match(nxt)):  # fmt: skip
             out.append("\n")
             offs.append(pos)
         pos += 1

@@ -12,7 +12,6 @@ where on which page each of its characters was printed.
 from __future__ import annotations
 
 import io
-import itertools
 import re
 import unicodedata
 from collections import deque
@@ -76,14 +75,14 @@ def _continued(cells: list[str | None]) -> int | None:
     that is printed again), if that row is the rest of the row above, cut by the page break:
     Word lets a row break across pages, so "5.属于三" ends a page with its values and
     "类内部事务信息" starts the next in slots of its own, all else empty. One cell of words, not
-    the start of a row of its own, and only empty slots after it."""
+    the start of a row of its own, and only empty slots after it. ``cells``: the row's cell
+    texts (`_cell_text`), None where a merged cell covers the slot."""
     printed = [j for j, c in enumerate(cells) if c]
     if len(printed) != 1:
         return None
     j = printed[0]
-    text = _cell_text(cells[j])
     after = cells[j + 1:]
-    if len(after) < 3 or any(c != "" for c in after) or _ROW_START.match(text) or not _CJK.search(text):
+    if len(after) < 3 or any(c != "" for c in after) or _ROW_START.match(cells[j]) or not _CJK.search(cells[j]):
         return None
     return j
 
@@ -104,15 +103,16 @@ def _table_text(table, chars: list[dict], top_of_page: bool = False) -> tuple[st
     inside = [c for c in chars if _in(c, table.bbox)]
     text, rects, carry = "", [], None
     heading = top_of_page  # rows so far are the table's header, printed again on a new page
-    for row, cells in zip(table.rows, table.extract(), strict=True):
+    for row, raw in zip(table.rows, table.extract(), strict=True):
+        cells = [None if c is None else _cell_text(c) for c in raw]
         if heading and (j := _continued(cells)) is not None:
-            cell = _cell_text(cells[j])
-            carry = (cell, _char_rects(cell, [c for c in inside if _in(c, row.cells[j])]))
+            carry = (cells[j], _char_rects(cells[j], [c for c in inside if _in(c, row.cells[j])]))
             heading = False
             continue
-        printed = [_cell_text(c) for c in cells if c]
-        heading = heading and not any(map(_DIGIT.search, printed)) and not (printed and _ROW_START.match(printed[0]))
-        slots = [(bbox, _cell_text(c)) for bbox, c in zip(row.cells, cells, strict=True) if bbox is not None]
+        if heading:
+            printed = [c for c in cells if c]
+            heading = not any(map(_DIGIT.search, printed)) and not (printed and _ROW_START.match(printed[0]))
+        slots = [(bbox, c or "") for bbox, c in zip(row.cells, cells, strict=True) if bbox is not None]
         if not any(cell for _, cell in slots):
             continue
         if text:
@@ -228,11 +228,10 @@ def _label_end(text: str) -> int | None:
     the " | " of its values, or, where the row's label wrapped below its values (an unruled
     table's "1.申请人无正当理由 | 0 | …" / "逾期不补正、行政机"), after its last line. Only a page
     footer may follow ("— 4 —", "第 4 页"); None if the page does not end in a table row."""
-    lines = text.split("\n")
-    ends = list(itertools.accumulate(len(line) + 1 for line in lines))  # where each line ends, +1
+    end = len(text)  # where the line looked at ends
     wrapped = None
-    for k in range(len(lines) - 1, max(len(lines) - 5, -1), -1):
-        line = lines[k]
+    for line in reversed(text.rsplit("\n", 5)[-5:]):  # the page's last five lines
+        start = end - len(line)
         if " | " in line:
             if wrapped is not None:
                 return wrapped
@@ -240,12 +239,12 @@ def _label_end(text: str) -> int | None:
             words = [j for j, c in enumerate(cells) if _CJK.search(c)]
             if not words:
                 return None
-            return ends[k] - 1 - len(line) + sum(len(c) + 3 for c in cells[: words[-1]]) + len(cells[words[-1]])
-        if not _CJK.search(line) or (_DIGIT.search(line) and len(line) <= 12):
-            continue  # a page footer
-        if len(line) > 12:
-            return None  # prose after the table: the page did not end in a row
-        wrapped = ends[k] - 1 if wrapped is None else wrapped
+            return start + sum(len(c) + 3 for c in cells[: words[-1]]) + len(cells[words[-1]])
+        if _CJK.search(line) and not (_DIGIT.search(line) and len(line) <= 12):  # not a page footer
+            if len(line) > 12:
+                return None  # prose after the table: the page did not end in a row
+            wrapped = end if wrapped is None else wrapped
+        end = start - 1
     return None
 
 
