@@ -30,14 +30,16 @@ sys.path.insert(0, str(ROOT))
 
 from gkml.assemble.report import assemble  # noqa: E402
 from gkml.engines import DEFAULT_MODEL, get_labeller, label_many  # noqa: E402
-from gkml.evaluate import values_equal  # noqa: E402
+from gkml.evaluate import flagged, values_equal  # noqa: E402
 from gkml.evaluate_facts import FactTally, score_facts  # noqa: E402
 
 
-def score(labeller, records: list[dict]) -> tuple[tuple[int, int, int, int], FactTally]:
-    """(cells right, gold cells, reports exact, reports with table cells), and the narrative facts."""
+def score(labeller, records: list[dict]) -> tuple[tuple[int, int, int, int, int], FactTally]:
+    """(cells right, gold cells, reports exact, reports with table cells, cells wrong and not
+    flagged), and the narrative facts. A wrong cell not flagged (`gkml.evaluate.flagged`: not
+    inferred, scored at least LOW_CONFIDENCE) is one a user takes for read."""
     records = [r for r in records if r.get("status", "ok") == "ok"]
-    right = total = exact = with_cells = 0
+    right = total = exact = with_cells = silent = 0
     facts = FactTally()
     for r, spans in zip(records, label_many(labeller, [r["text"] for r in records]), strict=True):
         report = assemble(r["text"], spans)
@@ -45,11 +47,13 @@ def score(labeller, records: list[dict]) -> tuple[tuple[int, int, int, int], Fac
         if not r["cells"]:
             continue
         ok = sum(k in report.cells and values_equal(report.cells[k].value, v) for k, v in r["cells"].items())
+        silent += sum(not values_equal(c.value, v) and not flagged(c)
+                      for k, v in r["cells"].items() if (c := report.cells.get(k)) is not None)  # fmt: skip
         right += ok
         total += len(r["cells"])
         exact += ok == len(r["cells"])
         with_cells += 1
-    return (right, total, exact, with_cells), facts
+    return (right, total, exact, with_cells, silent), facts
 
 
 def _f(x: float | None) -> str:
@@ -90,21 +94,22 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Chains: {args.n} reports per template (2021, 2019), seed {args.seed}, built in {built:.0f} s"
           + (f"; ocr-text from {args.ocr}" if "ocr-text" in corpus else ""))  # fmt: skip
     print("\n| chain | reports | gold cells | lost by the extractor | "
-          + " | ".join(f"{e} cells | {e} exact" for e in engines) + " |")  # fmt: skip
-    print("|---|---:|---:|---|" + "---:|---:|" * len(engines))
-    totals = {e: [0, 0, 0, 0] for e in engines}
+          + " | ".join(f"{e} cells | {e} exact | {e} wrong, not flagged" for e in engines) + " |")  # fmt: skip
+    print("|---|---:|---:|---|" + "---:|---:|---:|" * len(engines))
+    totals = {e: [0, 0, 0, 0, 0] for e in engines}
     facts: dict[str, dict[str, FactTally]] = {e: {} for e in engines}
     for chain, records in corpus.items():
         s = C.summary(records)
         lost = ", ".join(f"{v} {k}" for k, v in sorted(s["lost"].items()) if "cells" in k) or "-"
         row = []
         for e in engines:
-            (right, total, exact, n), facts[e][chain] = score(labellers[e], records)
-            totals[e] = [a + b for a, b in zip(totals[e], (right, total, exact, n), strict=True)]
-            row.append(f"{100 * right / max(total, 1):.1f}% ({right}/{total}) | {exact}/{n}")
+            tally, facts[e][chain] = score(labellers[e], records)
+            totals[e] = [a + b for a, b in zip(totals[e], tally, strict=True)]
+            right, total, exact, n, silent = tally
+            row.append(f"{100 * right / max(total, 1):.1f}% ({right}/{total}) | {exact}/{n} | {silent}")
         errors = f" ({s['errors']} errors)" if s["errors"] else ""
         print(f"| {chain} | {s['reports']}{errors} | {s['cells']} | {lost} | " + " | ".join(row) + " |")
-    row = [f"{100 * t[0] / max(t[1], 1):.1f}% ({t[0]}/{t[1]}) | {t[2]}/{t[3]}" for t in totals.values()]
+    row = [f"{100 * t[0] / max(t[1], 1):.1f}% ({t[0]}/{t[1]}) | {t[2]}/{t[3]} | {t[4]}" for t in totals.values()]
     print("| all | | | | " + " | ".join(row) + " |")
 
     print("\nNarrative facts per chain: P / R / F1 / kinds right of the facts found / recall on enumeration items\n")

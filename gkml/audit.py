@@ -38,6 +38,7 @@ class ReportAudit:
     cross_year: list[Check] = field(default_factory=list)  # X-YEAR against the previous year's report
     input_kind: str | None = None
     cells: dict[str, CellValue] = field(default_factory=dict, repr=False)  # for the pictures (page, bbox)
+    read_warnings: list[str] = field(default_factory=list)  # the record's warnings: read, not quite as printed
 
 
 @dataclass
@@ -103,6 +104,7 @@ def audit_reports(reports: Iterable[Report], threshold: float = LOW_CONFIDENCE) 
                 low_confidence=low,
                 input_kind=r.input_kind,
                 cells=r.cells,
+                read_warnings=list(r.warnings),
             )
         )
     index = {id(r): i for i, r in enumerate(reports)}
@@ -120,6 +122,7 @@ def audit_reports(reports: Iterable[Report], threshold: float = LOW_CONFIDENCE) 
         "template 2019": sum(a.template == "2019" for a in ok),
         "template none": sum(a.template == "none" for a in ok),
         "reports missing a section": sum(bool(a.missing_sections) for a in ok),
+        "reports read with warnings": sum(bool(a.read_warnings) for a in ok),
         "failed identities": sum(len(a.failed) for a in ok),
         "failed: extraction doubt": sum(c.verdict == VERDICTS[0] for a in ok for c in a.failed),
         "failed: inconsistent as printed": sum(c.verdict == VERDICTS[1] for a in ok for c in a.failed),

@@ -153,7 +153,7 @@ def to_html(a: Audit, bases: list[Path] | None = None, max_crops: int = MAX_CROP
     out.append(
         "<h2>Reports</h2><table><tr><th>doc_id</th><th>agency</th><th>year</th><th>template</th>"
         "<th>missing sections</th><th>failed identities</th><th>X-YEAR (with the year before)</th>"
-        "<th>prose/table</th><th>inferred cells</th><th>low-confidence cells</th></tr>"
+        "<th>warnings, prose/table</th><th>inferred cells</th><th>low-confidence cells</th></tr>"
     )
     budget = [max_crops if crops_on else 0]
     sections: list[str] = []
@@ -171,7 +171,7 @@ def to_html(a: Audit, bases: list[Path] | None = None, max_crops: int = MAX_CROP
             sections.append("</section>")
         failed = [_check_title(c) + f" [{c.verdict}]" for c in r.failed]
         xyear = [f"{check_text(c)} ({'ok' if c.ok else 'FAILED'})" for c in r.cross_year]
-        warn = [f"{c.where}: {_num(c.lhs)} vs {_num(c.rhs)} — {c.note or ''}" for c in r.warnings]
+        warn = r.read_warnings + [f"{c.where}: {_num(c.lhs)} vs {_num(c.rhs)} — {c.note or ''}" for c in r.warnings]
         low = [f"{k} {s:.2f}" for k, s in r.low_confidence]
         doc = e(r.doc_id) + (f" <a href='#{anchor}'>(look)</a>" if looks else "")
         out.append(

@@ -10,7 +10,8 @@ this module must both accept:
   ("主动公开政府信息63条").
 
 A gold cell is scored right only when the prediction has that key with the same value (a printed
-blank, ``None``, is a value: reading "—" as 0 is an error). Cells absent from the gold are not
+blank, ``None``, is a value: reading "—" as 0 is an error). A wrong cell the record does not flag
+(:func:`flagged`) is counted apart: it is the error a user does not see. Cells absent from the gold are not
 scored: fragment gold lists only what is certain, so a prediction is never penalised for reading
 more than the annotator could vouch for.
 """
@@ -29,7 +30,7 @@ from gkml.evaluate_facts import fact_matches as fact_matches  # re-exported: the
 from gkml.evaluate_facts import match_facts as match_facts
 from gkml.evaluate_facts import prf as _prf
 from gkml.evaluate_facts import score as _score
-from gkml.schema import CELLS
+from gkml.schema import CELLS, LOW_CONFIDENCE
 
 GOLD_SUFFIX = ".gold.json"
 TABLE_GROUPS = ("T2", "T3", "T4")
@@ -71,6 +72,14 @@ def values_equal(pred: Any, gold: Any) -> bool:
     if isinstance(pred, bool) or not isinstance(pred, int | float):
         return False
     return math.isclose(float(pred), float(gold), rel_tol=0.0, abs_tol=1e-9)
+
+
+def flagged(cell: Any) -> bool:
+    """Whether a record tells its reader to check this cell: inferred, or scored below
+    LOW_CONFIDENCE (a record cell, a `gkml.schema.CellValue`, or a bare value, never flagged)."""
+    if isinstance(cell, Mapping):
+        return bool(cell.get("inferred")) or cell.get("score", 1.0) < LOW_CONFIDENCE
+    return bool(getattr(cell, "inferred", False)) or getattr(cell, "score", 1.0) < LOW_CONFIDENCE
 
 
 def table_group(key: str) -> str:
@@ -149,6 +158,7 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict], texts: Mapping[str
         preds[rec["doc_id"]] = rec  # a resumed run may re-append a record: the last one wins
 
     overall = [0, 0]
+    unflagged = 0  # cells found with a wrong value that the record does not flag
     nonzero = [0, 0]
     by_table: dict[str, list[int]] = {}
     by_layout: dict[str, list[int]] = {}
@@ -180,7 +190,9 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict], texts: Mapping[str
             ok = found and values_equal(pval, gval)
             n_right += ok
             if not ok:
-                wrong.append({"key": key, "gold": gval, "pred": pval, "found": found})
+                wrong.append({"key": key, "gold": gval, "pred": pval, "found": found,
+                              "flagged": found and flagged(pred_cells[key])})  # fmt: skip
+                unflagged += found and not flagged(pred_cells[key])
             _bump(by_table, table_group(key), ok)
             _bump(by_layout, g["layout"], ok)
             if gval not in (0, None):
@@ -252,6 +264,7 @@ def evaluate(pred_records: list[dict], gold: dict[str, dict], texts: Mapping[str
         "n_gold_cells": overall[1],
         "n_predictions": len(preds),
         "cells": _score(*overall),
+        "cells_wrong_unflagged": unflagged,
         "cells_nonzero": _score(*nonzero),
         "by_table": {t: _score(*by_table[t]) for t in TABLE_GROUPS if t in by_table},
         "by_layout": {name: _score(*pair) for name, pair in sorted(by_layout.items())},
@@ -312,6 +325,8 @@ def format_report(result: dict, max_wrong: int = 5) -> str:
     """A plain-text summary for a terminal or a CI log: totals first, then what went wrong where."""
     out = [f"gkml evaluation: {result['n_docs']} documents, {result['n_gold_cells']} gold cells"]
     out.append(_line("cells", result["cells"]))
+    out.append(f"  {'cells wrong, not flagged':<28}{result['cells_wrong_unflagged']:>8}"
+               f"  (not inferred, score ≥ {LOW_CONFIDENCE:g}: taken for read)")  # fmt: skip
     out.append(_line("cells, gold non-zero", result["cells_nonzero"]))
     out.append(_line("documents exact", result["exact_docs"]))
     out.append(_line("template", result["template"]))
@@ -359,7 +374,7 @@ def format_report(result: dict, max_wrong: int = 5) -> str:
         if d["error"]:
             out.append(f"      error: {_short(d['error'], 100)}")
         for w in d["wrong"][:max_wrong] if d["status"] == "ok" else []:
-            pred = repr(w["pred"]) if w["found"] else "not found"
+            pred = repr(w["pred"]) + (" (flagged)" if w["flagged"] else "") if w["found"] else "not found"
             out.append(f"      {w['key']}: gold {w['gold']!r}, predicted {pred}")
         if d["status"] == "ok" and len(d["wrong"]) > max_wrong:
             out.append(f"      … {len(d['wrong']) - max_wrong} more wrong cells")

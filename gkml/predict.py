@@ -190,7 +190,7 @@ def predict_docs(
                     out.append(finish(item, spans, engine))
             except DocumentTimeout:
                 out.append(Report.failed(doc_id, item.source, _timed_out("assembling", timeout or 0), item.kind))
-        out[-1].warnings = list(item.warnings)
+        out[-1].warnings = list(item.warnings) + out[-1].warnings  # the reader's, then the assembler's
         timings.chars += len(item.text)
     timings.assemble += time.perf_counter() - t0
     timings.docs += len(items)

@@ -69,16 +69,20 @@ def test_audit_lists_findings_per_report_and_totals(reports):
     low.cells["t3.new.total"].score = 0.2
     inferred = copy.deepcopy(reports[3])
     inferred.cells["t3.new.total"].inferred = True
-    batch = [reports[0], cur, low, reports[2], inferred, reports[4]]
+    warned = copy.deepcopy(reports[4])
+    warned.warnings = ["table 3's values are printed one to a line"]
+    batch = [reports[0], cur, low, reports[2], inferred, warned]
     a = audit_reports(batch, threshold=0.5)
     by_id = {r.doc_id: r for r in a.reports}
     assert [c.where for c in by_id[cur.doc_id].cross_year if not c.ok] == ["carried.total"]
     assert by_id[low.doc_id].low_confidence == [("t3.new.total", 0.2)]
     assert by_id[inferred.doc_id].inferred == ["t3.new.total"]
+    assert by_id[warned.doc_id].read_warnings == warned.warnings and by_id[low.doc_id].read_warnings == []
     assert by_id["002_9d98c4465ad221fa"].missing_sections == [6] and by_id["002_9d98c4465ad221fa"].template == "none"
     t = a.totals
     assert (t["reports"], t["read"], t["X-YEAR failed"], t["inferred cells"], t["low-confidence cells"]) == (6, 6, 1, 1, 1)
     assert t["template 2021"] == 5 and t["reports missing a section"] == 1 and t["failed identities"] == 0
+    assert t["reports read with warnings"] == 1
 
 
 def test_audit_command_prints_and_writes_html(reports, tmp_path, capsys):

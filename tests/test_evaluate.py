@@ -147,6 +147,7 @@ def test_two_wrong_cells_and_one_missing():
     rec = perfect_record(SEED, gold[SEED])
     rec["cells"]["t2.fees.amount"]["value"] = 530.76  # digits swapped: a non-zero cell wrong
     rec["cells"]["t3.denied_secret.person"]["value"] = None  # 0 read as a blank
+    rec["cells"]["t3.denied_secret.person"]["score"] = 0.4  # … and flagged for a reviewer
     del rec["cells"]["t4.review.total"]  # not found
     rec["cells"]["t3.new.org_subtotal"] = {"value": 0, "raw": "0"}  # extra cell: reported, not scored
     result = evaluate([rec], gold)
@@ -160,11 +161,13 @@ def test_two_wrong_cells_and_one_missing():
     assert result["by_layout"] == {layout: {"correct": 197, "total": 200, "accuracy": 0.985}}
     assert result["exact_docs"] == {"correct": 0, "total": 1, "accuracy": 0.0}
     doc = result["docs"][0]
-    assert {w["key"]: (w["pred"], w["found"]) for w in doc["wrong"]} == {
-        "t2.fees.amount": (530.76, True),
-        "t3.denied_secret.person": (None, True),
-        "t4.review.total": (None, False),
+    assert {w["key"]: (w["pred"], w["found"], w["flagged"]) for w in doc["wrong"]} == {
+        "t2.fees.amount": (530.76, True, False),
+        "t3.denied_secret.person": (None, True, True),
+        "t4.review.total": (None, False, False),
     }
+    assert result["cells_wrong_unflagged"] == 1  # the swapped digits: a user takes them for read
+    assert "cells wrong, not flagged" in format_report(result) and "(flagged)" in format_report(result)
     assert doc["extra_cells"] == ["t3.new.org_subtotal"]
 
 

@@ -17,7 +17,9 @@ in one place, by deterministic rules:
 - **template** — 2021 / 2019 from the template-specific cells found, then the table
   headers printed, then the report year; "none" when no cell was found;
 - **sections** from SEC spans (the best-scored heading of each number), and the numbers
-  missing; **facts**; **metadata**; then every check of :mod:`gkml.assemble.checks`.
+  missing; **facts**; **metadata**; then every check of :mod:`gkml.assemble.checks`;
+- **warnings** where the text lost table 3's rows (:mod:`gkml.assemble.order`): every table cell
+  is then scored as doubtful.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from dataclasses import dataclass, replace
 from gkml.assemble.blanks import blank_cells
 from gkml.assemble.checks import Equation, Number, equations, run_checks
 from gkml.assemble.infer import infer_cells
+from gkml.assemble.order import doubted, lost_rows
 from gkml.io.document import Place
 from gkml.labels import FACT_TYPES, SECTION_TYPES, Span
 from gkml.numbers import chinese_number, parse_cell, parse_quantity
@@ -402,6 +405,9 @@ def assemble(
     meta = build_meta(text, spans)
     template, cells = read_cells(text, spans, meta.year, locate)
     sections = build_sections(text, spans)
+    lost = lost_rows(text, cells, next((s.start for s in sections if s.no == 4), None))
+    if lost is not None:
+        cells = doubted(cells)
     return Report(
         doc_id=doc_id,
         source=source,
@@ -415,6 +421,7 @@ def assemble(
         cells=cells,
         facts=build_facts(text, spans),
         checks=run_checks(cells, template, text),
+        warnings=[lost.warning()] if lost is not None else [],
     )
 
 

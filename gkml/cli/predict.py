@@ -78,7 +78,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     resumed = f" ({len(paths) - len(todo)} already in the output, {len(todo)} read now)" if args.resume else ""
     print(
         f"{len(paths)} inputs{resumed}: {tally.ok} read, {tally.records - tally.ok} error records; "
-        f"{tally.failed} failed identities, {tally.inferred} inferred cells. Results: {out}" + (f", {args.csv}" if args.csv else "")
+        f"{tally.failed} failed identities, {tally.inferred} inferred cells, {tally.warned} with warnings. Results: {out}" + (f", {args.csv}" if args.csv else "")
     )
     if inputs.skipped:
         why = ", ".join(f"{n} {reason}" for reason, n in inputs.skipped_by_reason().items())
@@ -98,12 +98,14 @@ class _Tally:
     ok: int = 0
     failed: int = 0  # failed identities of severity error
     inferred: int = 0
+    warned: int = 0  # reports read, but not quite as printed (their ``warnings``)
 
     def add(self, r) -> None:
         self.records += 1
         self.ok += r.status == "ok"
         self.failed += sum(1 for c in r.checks if not c.ok and c.severity == "error")
         self.inferred += sum(c.inferred for c in r.cells.values())
+        self.warned += bool(r.warnings)
 
     def counted(self, reports):
         for r in reports:

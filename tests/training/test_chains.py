@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import random
 import re
+from pathlib import Path
 
 import pytest
 
+from gkml.assemble.order import ORDER_LOST_SCORE
+from gkml.assemble.report import assemble
+from gkml.engines import DEFAULT_MODEL, get_labeller, label_many
 from gkml.io.normalise import normalise
 from gkml.model.features import blank_slot
 from gkml.numbers import parse_cell
@@ -22,6 +26,7 @@ from gkml.training.chains.document import Style, colour, pid_of_rgb
 from gkml.training.chains.typeset import typeset
 from gkml.training.synth.config import load_config
 
+ROOT = Path(__file__).resolve().parents[2]
 SEED = 5
 CONFIG = load_config()
 STYLE = Style(ruled=True, pdf_from="docx", repeat_header=True, vertical_group="narrow")
@@ -125,6 +130,23 @@ def test_pdfminer_chain_is_exact_where_it_prints_a_table_column_by_column(built)
     starts = {s["label"]: s["start"] for s in r["spans"]}
     # row order is lost: the first two rows' person cells are next to each other, not a row apart
     assert starts["t3.carried_in.person"] - starts["t3.new.person"] < 12
+
+
+@pytest.mark.parametrize("engine", ["rules", "model"])
+def test_only_the_pdfminer_chain_is_said_to_have_lost_table_3s_rows(built, engine):
+    """What pdfminer printed gives a report that says its table cells are doubtful; what every
+    other chain printed, a report that does not (gkml.assemble.order)."""
+    corpus, _, _ = built
+    labeller = get_labeller(engine) if engine == "rules" else get_labeller(engine, ROOT / DEFAULT_MODEL)
+    for chain, records in corpus.items():
+        for r, spans in zip(records, label_many(labeller, [r["text"] for r in records]), strict=True):
+            report = assemble(r["text"], spans)
+            read = [c.score for c in report.cells.values() if c.start is not None]
+            if chain == "pdfminer-text":
+                assert len(report.warnings) == 1 and "lost the table's rows" in report.warnings[0]
+                assert read and max(read) <= ORDER_LOST_SCORE
+            else:
+                assert report.warnings == [], (chain, r["id"])
 
 
 def test_scrape_chains_drop_blank_cells_from_their_gold_and_count_them():
