@@ -9,7 +9,8 @@ OCR is read from a committed held-out corpus (``--ocr``, seed 41 like the others
 because it costs ~5 s a page; the training OCR corpus (seed 31) is never scored, and a second
 held-out draw (``--ocr corpora/chains-ocr-dev.jsonl.gz``, seed 51) is the one to look for errors
 in. pdfminer.six orders some text boxes differently from run to run, so the pdfminer-text
-figures move by a point or two with nothing changed.
+figures move by a point or two with nothing changed. Beside each engine's cells, the cells it got
+wrong without flagging them (`gkml.evaluate.flagged`): the errors a user does not see.
 
     .venv/bin/python bench/chains.py --n 10 --seed 41
     .venv/bin/python bench/chains.py --n 10 --engines rules,model --model runs/loco-pdfminer-text --chains pdfminer-text

@@ -3,7 +3,8 @@
 pdfplumber finds each page's ruled tables, whose rows become one line each (cells joined by
 " | ", the shape the model reads for every input kind), and the lines outside them; both are
 merged top to bottom. A row that a page break cut (Word lets a row break across pages) is one
-row again: the rest of its label, printed at the top of the next page, goes back to its end.
+row again: the rest of its label, printed at the top of the next page, goes back to its end
+(where OCR read either page too).
 Scanners and some converters leave a text layer that is empty or garbage (`junk_text_layer`):
 such a page is rendered and read by OCR (`gkml.io.ocr`), and the `OcrInfo` of the result says
 where on which page each of its characters was printed.
@@ -175,11 +176,12 @@ def _on_page(page, rects: list[Rect | None]) -> list[PageBox | None]:
     return [(i, r[0] - dx, r[1] - dy, r[2] - dx, r[3] - dy) if r is not None else None for r in rects]
 
 
-def _carry_over(pages: list) -> list:
+def _carry_over(pages: list, unruled: bool = True) -> list:
     """Each page's text with the rest of a row label that a page break cut off put back at the
-    end of that label, in the last table row of the page before: a ruled table's (`_table_text`)
-    or an unruled one's (`_unruled_rest`). Where the page before ends in no table row (or was
-    read by OCR), a ruled table's rest stays a line of its own and an unruled one's where it is."""
+    end of that label, in the last table row of the page before: a ruled table's (`_table_text`,
+    `_ocr_rest`) or an unruled one's (`_unruled_rest`). Where the page before ends in no table row
+    (or is still to be read by OCR: None), a ruled table's rest stays a line of its own and an
+    unruled one's where it is. ``pages``: (text, a box per character, the rest cut off or None)."""
     out: list = []
     for page in pages:
         if page is None:
@@ -187,7 +189,7 @@ def _carry_over(pages: list) -> list:
             continue
         text, boxes, cut = page
         at = _label_end(out[-1][0]) if out and out[-1] is not None else None
-        if cut is None and at is not None and (found := _unruled_rest(text, boxes, out[-1][0])) is not None:
+        if unruled and cut is None and at is not None and (found := _unruled_rest(text, boxes, out[-1][0])):
             cut, (text, boxes) = found
         if cut is not None and at is not None:
             before, before_boxes = out[-1]
@@ -221,6 +223,25 @@ def _unruled_rest(text: str, boxes: list, before: str) -> tuple[Carry, tuple[str
     b = sum(len(line) + 1 for line in lines[:j])
     keep = [i for i in range(a, b) if text[i] != "\n"]
     return ("".join(text[i] for i in keep), [boxes[i] for i in keep]), (text[:a] + text[b:], boxes[:a] + boxes[b:])
+
+
+def _ocr_rest(text: str, boxes: list) -> tuple[Carry, tuple[str, list]] | None:
+    """The rest of a row label that a page break cut off a ruled table's row, where OCR read it
+    as it reads a row (`gkml.io.ocr_layout`): " |  | 合法权益 |  |  | …", the one cell of words
+    after the table's header printed again (lines of words without a digit); and the page
+    without that line. None where the page opens otherwise."""
+    start = 0
+    for line in text.split("\n")[:8]:
+        pieces = line.removesuffix(" |").split(" | ")
+        cells = [c.strip() for c in pieces]
+        if len(cells) > 3 and (j := _continued(cells)) is not None:
+            a = start + sum(len(c) + 3 for c in pieces[:j]) + len(pieces[j]) - len(pieces[j].lstrip())
+            b, end = a + len(cells[j]), start + len(line) + 1
+            return (cells[j], boxes[a:b]), (text[:start] + text[end:], boxes[:start] + boxes[end:])
+        if _DIGIT.search(line):
+            return None  # a row of values, a page number: the page opens with rows of its own
+        start += len(line) + 1
+    return None
 
 
 def _label_end(text: str) -> int | None:
@@ -338,17 +359,23 @@ def _with_ocr(data: bytes, pages: list, todo: list[int], workers: int | None = N
     if not chars and not any(page[0] for page in pages if page):
         raise IngestError(f"OCR found no text: the PDF has no text layer and OCR read nothing on its {len(todo)} page(s)")
     to_pt = 72 / ocr.PDF_DPI
-    parts, ocr_boxes, ocr_scores = [], [], []  # per page; OCR's own lists have None on text-layer pages
+    # per page, per character: (where it is printed in points, OCR's box in pixels, OCR's score)
+    per_page: list[tuple[str, list[tuple]]] = []
     for i, page in enumerate(pages):
         if page is not None:
-            parts.append(page)
-            ocr_boxes.append([None] * len(page[0]))
-            ocr_scores.append([None] * len(page[0]))
+            per_page.append((page[0], [(b, None, None) for b in page[1]]))
         else:
             got = read[i]
-            parts.append((got.text, [(i, *(v * to_pt for v in b[1:])) for b in got.boxes]))
-            ocr_boxes.append(list(got.boxes))
-            ocr_scores.append(list(got.char_scores))
+            where = [(i, *(v * to_pt for v in b[1:])) for b in got.boxes]
+            per_page.append((got.text, list(zip(where, got.boxes, got.char_scores, strict=True))))
+    cut: list = []  # a row label's rest atop a page OCR read goes back to its row, where the page before ends in one
+    for i, (t, c) in enumerate(per_page):
+        found = _ocr_rest(t, c) if i in todo and i and _label_end(per_page[i - 1][0]) is not None else None
+        cut.append((*found[1], found[0]) if found else (t, c, None))
+    per_page = _carry_over(cut, unruled=False)
+    parts = [(t, [c[0] for c in cs]) for t, cs in per_page]
+    ocr_boxes = [[c[1] for c in cs] for _, cs in per_page]  # None on text-layer pages
+    ocr_scores = [[c[2] for c in cs] for _, cs in per_page]
     text, boxes = _joined(parts)
 
     def joined(per_page: list[list]) -> list:

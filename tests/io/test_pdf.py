@@ -84,3 +84,32 @@ def test_a_cut_label_goes_after_the_line_its_label_wrapped_to_below_its_values()
     rest = "关不再处理其政府信息公开申请"
     (text1, _), _ = _carry_over([(before, _page(before, 4), None), (after, _page(after, 5), (rest, _page(rest, 5)))])
     assert text1.split("\n")[1] == "理 逾期不补正、行政机关不再处理其政府信息公开申请"
+
+
+def test_a_row_label_cut_by_a_page_break_is_joined_to_its_row_on_scanned_pages(tmp_path):
+    # The same ruled table with its header printed again, its two pages about the break printed
+    # as images only: OCR reads the rest as a row of empty slots after the header (" |  | 类内部事务信息 |  |  …");
+    # it goes back to its row too, and keeps where OCR saw it (gkml.io.pdf._ocr_rest)
+    import pypdfium2 as pdfium
+
+    config = load_config()
+    d = C.draw(0, 5, config)
+    label = "5.属于三类内部事务信息"
+    C.build(0, 5, config, ["pdfplumber-ingest"], keep=tmp_path, style=dataclasses.replace(TALL_ROWS, repeat_header=True),
+            indices=[0])  # fmt: skip
+    data = (tmp_path / "pdf" / f"{d.id}.pdf").read_bytes()
+    text, _, boxes = pdf_text(data)
+    page = boxes[text.index(label) + len(label) - 1][0]  # where the rest is printed
+    pdf = pdfium.PdfDocument(data)
+    images = [pdf[i].render(scale=200 / 72).to_pil().convert("RGB") for i in (page - 1, page)]
+    scan = tmp_path / "scan.pdf"
+    images[0].save(scan, "PDF", resolution=200, save_all=True, append_images=images[1:])
+    text, ocr, boxes = pdf_text(scan.read_bytes())
+    assert ocr is not None and ocr.pages == 2
+    lines = text.split("\n")
+    rows = [line for line in lines if line.startswith(label + " | ")]
+    assert len(rows) == 1 and len(rows[0].split(" | ")) == 8
+    at = text.index(rows[0])
+    assert [boxes[at + k][0] for k in (0, len(label) - 1)] == [0, 1]  # "5.属于三" on the first page, "…信息" on the next
+    assert ocr.boxes[at + len(label) - 1][0] == 1 and ocr.scores[at + len(label) - 1] is not None
+    assert not [line for line in lines if re.fullmatch(r"[ |]*[^\s|\d]+(?: \| ?)+", line)]  # no row of a label's rest
