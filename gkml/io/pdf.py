@@ -16,6 +16,7 @@ import io
 import re
 import unicodedata
 from collections import deque
+from typing import NamedTuple
 
 from gkml.io.columns import closes_row, grid_rows
 from gkml.io.document import IngestError, OcrInfo, PageBox
@@ -72,23 +73,33 @@ _ROW_START = re.compile(r"[一二三四五六七八九十]+、|[（(][一二三�
 
 
 def _continued(cells: list[str | None]) -> int | None:
-    """The slot of the one cell a table's first row on a page prints (after its header, where
+    """The slot of the cell of words a table's first row on a page prints (after its header, where
     that is printed again), if that row is the rest of the row above, cut by the page break:
     Word lets a row break across pages, so "5.属于三" ends a page with its values and
-    "类内部事务信息" starts the next in slots of its own, all else empty. One cell of words, not
-    the start of a row of its own, and only empty slots after it. ``cells``: the row's cell
-    texts (`_cell_text`), None where a merged cell covers the slot."""
+    "类内部事务信息" starts the next in slots of its own, all else empty, or all but the digits
+    of a number that wrapped in its cell (at most half the cells: a row of values is a row).
+    One cell of words, not the start of a row of its own, before at least three slots.
+    ``cells``: the row's cell texts (`_cell_text`), None where a merged cell covers the slot."""
     printed = [j for j, c in enumerate(cells) if c]
-    if len(printed) != 1:
+    if not printed:
         return None
     j = printed[0]
     after = cells[j + 1:]
-    if len(after) < 3 or any(c != "" for c in after) or _ROW_START.match(cells[j]) or not _CJK.search(cells[j]):
+    digits = sum(bool(c) for c in after)
+    if (len(after) < 3 or any(c is None or c and not c.isdigit() for c in after) or 2 * digits > len(after)
+            or _ROW_START.match(cells[j]) or not _CJK.search(cells[j])):  # fmt: skip
         return None
     return j
 
 
-Carry = tuple[str, list]  # a label's rest that a page break cut off its row, and its boxes
+class Carry(NamedTuple):
+    """The rest of a row that a page break cut off: its label's rest and a box per character, and
+    the rest of each value cell after the label, ("", []) for one with nothing left: a number
+    that wrapped in its narrow cell goes on too ("25" ends a page, "4" of 254 opens the next)."""
+
+    text: str
+    boxes: list
+    values: tuple[tuple[str, list], ...] = ()
 
 
 def _table_text(table, chars: list[dict], top_of_page: bool = False) -> tuple[str, list[Rect | None], Carry | None]:
@@ -107,7 +118,9 @@ def _table_text(table, chars: list[dict], top_of_page: bool = False) -> tuple[st
     for row, raw in zip(table.rows, table.extract(), strict=True):
         cells = [None if c is None else _cell_text(c) for c in raw]
         if heading and (j := _continued(cells)) is not None:
-            carry = (cells[j], _char_rects(cells[j], [c for c in inside if _in(c, row.cells[j])]))
+            rests = [(cells[k], _char_rects(cells[k], [c for c in inside if _in(c, row.cells[k])]))
+                     for k in range(j, len(cells))]  # fmt: skip
+            carry = Carry(*rests[0], tuple(rests[1:]))
             heading = False
             continue
         if heading:
@@ -167,7 +180,9 @@ def _pdf_page(page) -> tuple[str, list[PageBox | None], Carry | None]:
             rects += [None] * len(gap)
         text += piece
         rects += piece_rects
-    return text, _on_page(page, rects), carry and (carry[0], _on_page(page, carry[1]))
+    if carry is not None:
+        carry = Carry(carry.text, _on_page(page, carry.boxes), tuple((t, _on_page(page, b)) for t, b in carry.values))
+    return text, _on_page(page, rects), carry
 
 
 def _on_page(page, rects: list[Rect | None]) -> list[PageBox | None]:
@@ -191,13 +206,35 @@ def _carry_over(pages: list, unruled: bool = True) -> list:
         at = _label_end(out[-1][0]) if out and out[-1] is not None else None
         if unruled and cut is None and at is not None and (found := _unruled_rest(text, boxes, out[-1][0])):
             cut, (text, boxes) = found
-        if cut is not None and at is not None:
-            before, before_boxes = out[-1]
-            out[-1] = (before[:at] + cut[0] + before[at:], before_boxes[:at] + cut[1] + before_boxes[at:])
-        elif cut is not None:
-            text, boxes = cut[0] + ("\n" if text else "") + text, cut[1] + ([None] if text else []) + boxes
+        if cut is not None and at is not None and (joined := _rejoined(*out[-1], at, cut)) is not None:
+            out[-1] = joined
+        elif cut is not None:  # the rest as a line of its own, its value cells' digits too
+            line, line_boxes = cut.text, list(cut.boxes)
+            for t, b in cut.values if any(t for t, _ in cut.values) else ():
+                line, line_boxes = line + " | " + t, line_boxes + [None] * 3 + b
+            text, boxes = line + ("\n" if text else "") + text, line_boxes + ([None] if text else []) + boxes
         out.append((text, boxes))
     return out
+
+
+def _rejoined(text: str, boxes: list, at: int, cut: Carry) -> tuple[str, list] | None:
+    """The page's last row with the rest a page break cut off it: the label's rest at ``at``, the
+    end of the label, and each value cell's digits at the end of its cell; None where the row
+    has not as many value cells as the rest has slots."""
+    if any(t for t, _ in cut.values):
+        end = text.find("\n", at)
+        line = text[at : end if end >= 0 else len(text)]
+        if not line.startswith(" | "):
+            return None
+        ends, pos = [], at + 3
+        for cell in line[3:].removesuffix(" |").split(" | "):
+            ends.append(pos + len(cell.rstrip()))
+            pos += len(cell) + 3
+        if len(ends) != len(cut.values):
+            return None
+        for k, (t, b) in reversed(list(zip(ends, cut.values, strict=True))):
+            text, boxes = text[:k] + t + text[k:], boxes[:k] + b + boxes[k:]
+    return text[:at] + cut.text + text[at:], boxes[:at] + cut.boxes + boxes[at:]
 
 
 # A line of a row label's rest in an unruled table: a few words, no number, no cell, no space.
@@ -222,7 +259,7 @@ def _unruled_rest(text: str, boxes: list, before: str) -> tuple[Carry, tuple[str
     a = sum(len(line) + 1 for line in lines[:k])
     b = sum(len(line) + 1 for line in lines[:j])
     keep = [i for i in range(a, b) if text[i] != "\n"]
-    return ("".join(text[i] for i in keep), [boxes[i] for i in keep]), (text[:a] + text[b:], boxes[:a] + boxes[b:])
+    return Carry("".join(text[i] for i in keep), [boxes[i] for i in keep]), (text[:a] + text[b:], boxes[:a] + boxes[b:])
 
 
 def _ocr_rest(text: str, boxes: list) -> tuple[Carry, tuple[str, list]] | None:
@@ -235,9 +272,12 @@ def _ocr_rest(text: str, boxes: list) -> tuple[Carry, tuple[str, list]] | None:
         pieces = line.removesuffix(" |").split(" | ")
         cells = [c.strip() for c in pieces]
         if len(cells) > 3 and (j := _continued(cells)) is not None:
-            a = start + sum(len(c) + 3 for c in pieces[:j]) + len(pieces[j]) - len(pieces[j].lstrip())
-            b, end = a + len(cells[j]), start + len(line) + 1
-            return (cells[j], boxes[a:b]), (text[:start] + text[end:], boxes[:start] + boxes[end:])
+            rests = []
+            for k in range(j, len(cells)):
+                a = start + sum(len(c) + 3 for c in pieces[:k]) + len(pieces[k]) - len(pieces[k].lstrip())
+                rests.append((cells[k], boxes[a : a + len(cells[k])]))
+            end = start + len(line) + 1
+            return Carry(*rests[0], tuple(rests[1:])), (text[:start] + text[end:], boxes[:start] + boxes[end:])
         if _DIGIT.search(line):
             return None  # a row of values, a page number: the page opens with rows of its own
         start += len(line) + 1
@@ -373,9 +413,9 @@ def _with_ocr(data: bytes, pages: list, todo: list[int], workers: int | None = N
         found = _ocr_rest(t, c) if i in todo and i and _label_end(per_page[i - 1][0]) is not None else None
         cut.append((*found[1], found[0]) if found else (t, c, None))
     per_page = _carry_over(cut, unruled=False)
-    parts = [(t, [c[0] for c in cs]) for t, cs in per_page]
-    ocr_boxes = [[c[1] for c in cs] for _, cs in per_page]  # None on text-layer pages
-    ocr_scores = [[c[2] for c in cs] for _, cs in per_page]
+    parts = [(t, [c and c[0] for c in cs]) for t, cs in per_page]  # None: a character the reader put in
+    ocr_boxes = [[c and c[1] for c in cs] for _, cs in per_page]  # None on text-layer pages
+    ocr_scores = [[c and c[2] for c in cs] for _, cs in per_page]
     text, boxes = _joined(parts)
 
     def joined(per_page: list[list]) -> list:

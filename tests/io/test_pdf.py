@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from gkml.io.pdf import _carry_over, pdf_text
+from gkml.io.pdf import Carry, _carry_over, pdf_text
 from gkml.training.chains import corpus as C
 from gkml.training.chains.document import Style
 from gkml.training.synth.config import load_config
@@ -62,7 +62,7 @@ def test_a_cut_label_goes_to_the_last_row_of_the_page_before_past_its_footer():
     before = "(三)不予公开 | 5.属于三 | 0 | 0 | 7\n— 3 —"
     after = "6.属于四类过程性信息 | 0 | 0 | 0"
     rest = "类内部事务信息"
-    (text1, boxes1), (text2, _) = _carry_over([(before, _page(before, 2), None), (after, _page(after, 3), (rest, _page(rest, 3)))])
+    (text1, boxes1), (text2, _) = _carry_over([(before, _page(before, 2), None), (after, _page(after, 3), Carry(rest, _page(rest, 3)))])
     assert text1 == "(三)不予公开 | 5.属于三类内部事务信息 | 0 | 0 | 7\n— 3 —"
     assert text2 == after
     at = text1.index(rest)
@@ -73,7 +73,7 @@ def test_a_cut_label_stays_a_line_of_its_own_where_the_page_before_ends_in_prose
     before = "5.属于三 | 0 | 0\n本机关在2024年度共收到政府信息公开申请7件,均已按时答复。"
     after = "6.属于四类过程性信息 | 0 | 0"
     rest = "类内部事务信息"
-    (text1, _), (text2, boxes2) = _carry_over([(before, _page(before, 0), None), (after, _page(after, 1), (rest, _page(rest, 1)))])
+    (text1, _), (text2, boxes2) = _carry_over([(before, _page(before, 0), None), (after, _page(after, 1), Carry(rest, _page(rest, 1)))])
     assert text1 == before
     assert text2 == rest + "\n" + after and len(boxes2) == len(text2)
 
@@ -82,7 +82,7 @@ def test_a_cut_label_goes_after_the_line_its_label_wrapped_to_below_its_values()
     before = "(六)其他处 1.申请人无正当理由 | -- | —\n理 逾期不补正、行政机\n— 5 —"
     after = "2.申请人逾期未按收费 | 0 | 0"
     rest = "关不再处理其政府信息公开申请"
-    (text1, _), _ = _carry_over([(before, _page(before, 4), None), (after, _page(after, 5), (rest, _page(rest, 5)))])
+    (text1, _), _ = _carry_over([(before, _page(before, 4), None), (after, _page(after, 5), Carry(rest, _page(rest, 5)))])
     assert text1.split("\n")[1] == "理 逾期不补正、行政机关不再处理其政府信息公开申请"
 
 
@@ -113,3 +113,55 @@ def test_a_row_label_cut_by_a_page_break_is_joined_to_its_row_on_scanned_pages(t
     assert [boxes[at + k][0] for k in (0, len(label) - 1)] == [0, 1]  # "5.属于三" on the first page, "…信息" on the next
     assert ocr.boxes[at + len(label) - 1][0] == 1 and ocr.scores[at + len(label) - 1] is not None
     assert not [line for line in lines if re.fullmatch(r"[ |]*[^\s|\d]+(?: \| ?)+", line)]  # no row of a label's rest
+
+
+def _rest(rest: str, values: list[str], page: int) -> Carry:
+    return Carry(rest, _page(rest, page), tuple((v, _page(v, page)) for v in values))
+
+
+def test_digits_of_numbers_that_wrapped_in_their_cells_go_back_with_the_label():
+    # "25" / "4" and "26" / "1": numbers that wrapped in narrow cells, cut by the page break with the label
+    before = "2.申请人逾期 | 25 | 2 | 0 | 0 | 2 | 3 | 7 | 26\n6"
+    after = "3.其他 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0"
+    rest = _rest("未按收费通知要求缴纳费用", ["4", "", "", "", "", "", "", "1"], 6)
+    (text1, boxes1), (text2, _) = _carry_over([(before, _page(before, 5), None), (after, _page(after, 6), rest)])
+    assert text1 == "2.申请人逾期未按收费通知要求缴纳费用 | 254 | 2 | 0 | 0 | 2 | 3 | 7 | 261\n6"
+    assert text2 == after and len(boxes1) == len(text1)
+    at = text1.index("254")
+    assert [b[0] for b in boxes1[at : at + 3]] == [5, 5, 6]  # each digit where it was printed
+
+
+def test_digits_that_fit_no_cell_of_the_row_before_stay_on_a_line_of_their_own():
+    before = "2.申请人逾期 | 25 | 2 | 26\n6"  # three values; the rest has eight slots
+    after = "3.其他 | 0 | 0 | 0"
+    rest = _rest("未按收费通知要求缴纳费用", ["4", "", "", "", "", "", "", "1"], 6)
+    (text1, _), (text2, boxes2) = _carry_over([(before, _page(before, 5), None), (after, _page(after, 6), rest)])
+    assert text1 == before  # no digit is dropped, none goes to a cell it was not printed in
+    assert text2.split("\n")[0] == "未按收费通知要求缴纳费用 | 4 |  |  |  |  |  |  | 1" and len(boxes2) == len(text2)
+
+
+def test_numbers_that_wrapped_in_a_row_cut_by_a_page_break_are_whole_again_from_text_and_from_ocr(tmp_path):
+    # Seed 17's report 1 (the scan set's mix, bench/scans.py): its row "2.申请人逾期未按收费…" prints
+    # 254 and 261 in cells so narrow that "25" and "26" end a page and "4" and "1" open the next
+    import pypdfium2 as pdfium
+
+    config = load_config(None, {"templates": {"2021": 0.6, "2019": 0.4, "none": 0.0}, "subtotals": 0.3,
+                                "blanks": {"zero": 0.5, "empty": 0.3, "dash": 0.1, "slash": 0.05, "wu": 0.05}})  # fmt: skip
+    d = C.draw(1, 17, config)
+    assert (d.gold["t3.other_no_fee.person"], d.gold["t3.other_no_fee.total"]) == (254, 261)
+    C.build(0, 17, config, ["pdfplumber-ingest"], keep=tmp_path, indices=[1])
+    data = (tmp_path / "pdf" / f"{d.id}.pdf").read_bytes()
+    row = "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请 | 254 | 2 | 0 | 0 | 2 | 3 | 7 | 261"
+    text, _, boxes = pdf_text(data)
+    assert row in text.split("\n")
+    at = text.index(row) + row.index("254")
+    page = boxes[at + 2][0]
+    assert [b[0] for b in boxes[at : at + 3]] == [page - 1, page - 1, page]
+    pdf = pdfium.PdfDocument(data)
+    images = [pdf[i].render(scale=200 / 72).to_pil().convert("RGB") for i in (page - 1, page)]
+    scan = tmp_path / "scan.pdf"
+    images[0].save(scan, "PDF", resolution=200, save_all=True, append_images=images[1:])
+    text, ocr, boxes = pdf_text(scan.read_bytes())
+    assert ocr is not None and row in text.split("\n")
+    at = text.index(row) + row.index("261")
+    assert [ocr.boxes[at + k][0] for k in range(3)] == [0, 0, 1]
