@@ -210,8 +210,9 @@ def _carry_over(pages: list, unruled: bool = True) -> list:
             out[-1] = joined
         elif cut is not None:  # the rest as a line of its own, its value cells' digits too
             line, line_boxes = cut.text, list(cut.boxes)
-            for t, b in cut.values if any(t for t, _ in cut.values) else ():
-                line, line_boxes = line + " | " + t, line_boxes + [None] * 3 + b
+            if any(t for t, _ in cut.values):
+                for t, b in cut.values:
+                    line, line_boxes = line + " | " + t, line_boxes + [None] * 3 + b
             text, boxes = line + ("\n" if text else "") + text, line_boxes + ([None] if text else []) + boxes
         out.append((text, boxes))
     return out
@@ -264,9 +265,10 @@ def _unruled_rest(text: str, boxes: list, before: str) -> tuple[Carry, tuple[str
 
 def _ocr_rest(text: str, boxes: list) -> tuple[Carry, tuple[str, list]] | None:
     """The rest of a row label that a page break cut off a ruled table's row, where OCR read it
-    as it reads a row (`gkml.io.ocr_layout`): " |  | 合法权益 |  |  | …", the one cell of words
-    after the table's header printed again (lines of words without a digit); and the page
-    without that line. None where the page opens otherwise."""
+    as it reads a row (`gkml.io.ocr_layout`): " |  | 合法权益 |  |  | …" (`_continued`: a cell of
+    words, then empty slots or a wrapped number's digits) after the table's header printed again
+    (lines of words without a digit); and the page without that line. None where the page opens
+    otherwise."""
     start = 0
     for line in text.split("\n")[:8]:
         pieces = line.removesuffix(" |").split(" | ")
