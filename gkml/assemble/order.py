@@ -21,17 +21,15 @@ inconsistency, a reviewer knows which cells to check, and the report's warnings 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from gkml.io.paragraphs import PAGE_FOOTER
-from gkml.numbers import parse_cell
+from gkml.numbers import PAGE_NUMBER, parse_cell
 from gkml.schema import CellValue
 
 ROW_VALUES = 8  # values of table 3's widest row: its seven columns and 小计
 ORDER_LOST_SCORE = 0.5  # at most, for a table cell read from a text that lost table 3's rows
-_DASHED_FOOTER = re.compile(r"^[ \t]*[-—–][ \t]*\d{1,3}[ \t]*[-—–][ \t]*$")  # "- 2 -", "— 3 —"
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def lost_rows(text: str, cells: Mapping[str, CellValue], section_4: int | None =
     run, first, pos = 0, lo, lo
     for line in text[lo:hi].split("\n"):
         end = pos + len(line)
-        value = _value(line) if line.strip() and not (PAGE_FOOTER.match(line) or _DASHED_FOOTER.match(line)) else None
+        value = _value(line) if line.strip() and not (PAGE_FOOTER.match(line) or PAGE_NUMBER.match(line)) else None
         if value is None:
             pass  # layout, or a blank mark: neither counted nor a label
         elif value:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import re
 
 import pytest
@@ -54,6 +55,18 @@ def test_a_row_label_cut_by_a_page_break_in_an_unruled_table_is_joined_to_its_ro
     assert "申请" not in lines[k + 1 :] and "公开申请" not in lines[k + 1 :]
 
 
+def _scanned(data: bytes, pages: list[int]) -> bytes:
+    """The PDF's ``pages`` printed as images only, at 200 dpi: a scan that OCR must read."""
+    import pypdfium2 as pdfium
+    from PIL import Image
+
+    pdf = pdfium.PdfDocument(data)
+    images: list[Image.Image] = [pdf[i].render(scale=200 / 72).to_pil().convert("RGB") for i in pages]
+    out = io.BytesIO()
+    images[0].save(out, "PDF", resolution=200, save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
 def _page(text: str, page: int) -> list:
     return [(page, float(k), 0.0, k + 1.0, 1.0) if ch not in "\n " else None for k, ch in enumerate(text)]
 
@@ -90,8 +103,6 @@ def test_a_row_label_cut_by_a_page_break_is_joined_to_its_row_on_scanned_pages(t
     # The same ruled table with its header printed again, its two pages about the break printed
     # as images only: OCR reads the rest as a row of empty slots after the header (" |  | 类内部事务信息 |  |  …");
     # it goes back to its row too, and keeps where OCR saw it (gkml.io.pdf._ocr_rest)
-    import pypdfium2 as pdfium
-
     config = load_config()
     d = C.draw(0, 5, config)
     label = "5.属于三类内部事务信息"
@@ -100,11 +111,7 @@ def test_a_row_label_cut_by_a_page_break_is_joined_to_its_row_on_scanned_pages(t
     data = (tmp_path / "pdf" / f"{d.id}.pdf").read_bytes()
     text, _, boxes = pdf_text(data)
     page = boxes[text.index(label) + len(label) - 1][0]  # where the rest is printed
-    pdf = pdfium.PdfDocument(data)
-    images = [pdf[i].render(scale=200 / 72).to_pil().convert("RGB") for i in (page - 1, page)]
-    scan = tmp_path / "scan.pdf"
-    images[0].save(scan, "PDF", resolution=200, save_all=True, append_images=images[1:])
-    text, ocr, boxes = pdf_text(scan.read_bytes())
+    text, ocr, boxes = pdf_text(_scanned(data, [page - 1, page]))
     assert ocr is not None and ocr.pages == 2
     lines = text.split("\n")
     rows = [line for line in lines if line.startswith(label + " | ")]
@@ -143,8 +150,6 @@ def test_digits_that_fit_no_cell_of_the_row_before_stay_on_a_line_of_their_own()
 def test_numbers_that_wrapped_in_a_row_cut_by_a_page_break_are_whole_again_from_text_and_from_ocr(tmp_path):
     # Seed 17's report 1 (the scan set's mix, bench/scans.py): its row "2.申请人逾期未按收费…" prints
     # 254 and 261 in cells so narrow that "25" and "26" end a page and "4" and "1" open the next
-    import pypdfium2 as pdfium
-
     config = load_config(None, {"templates": {"2021": 0.6, "2019": 0.4, "none": 0.0}, "subtotals": 0.3,
                                 "blanks": {"zero": 0.5, "empty": 0.3, "dash": 0.1, "slash": 0.05, "wu": 0.05}})  # fmt: skip
     d = C.draw(1, 17, config)
@@ -157,11 +162,7 @@ def test_numbers_that_wrapped_in_a_row_cut_by_a_page_break_are_whole_again_from_
     at = text.index(row) + row.index("254")
     page = boxes[at + 2][0]
     assert [b[0] for b in boxes[at : at + 3]] == [page - 1, page - 1, page]
-    pdf = pdfium.PdfDocument(data)
-    images = [pdf[i].render(scale=200 / 72).to_pil().convert("RGB") for i in (page - 1, page)]
-    scan = tmp_path / "scan.pdf"
-    images[0].save(scan, "PDF", resolution=200, save_all=True, append_images=images[1:])
-    text, ocr, boxes = pdf_text(scan.read_bytes())
+    text, ocr, boxes = pdf_text(_scanned(data, [page - 1, page]))
     assert ocr is not None and row in text.split("\n")
     at = text.index(row) + row.index("261")
     assert [ocr.boxes[at + k][0] for k in range(3)] == [0, 0, 1]
